@@ -1,0 +1,29 @@
+//! Kontor's business rules, one module per area. Each area has a model
+//! (validated types), ports (the storage traits it needs) and a service
+//! (the use cases). Nothing here knows about HTTP, SQL or sockets.
+
+pub mod accounts;
+pub mod identity;
+pub mod mail;
+pub mod outbox;
+pub mod portal;
+pub mod throttle;
+pub mod token;
+
+use std::sync::Arc;
+
+use kernel::Clock;
+
+/// What services need to know about the installation.
+#[derive(Clone)]
+pub struct Env {
+    pub clock: Arc<dyn Clock>,
+    /// Public base URL without trailing slash, used in links in e-mails.
+    pub base_url: String,
+}
+
+impl Env {
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.trim_end_matches('/'), path)
+    }
+}

@@ -1,0 +1,7 @@
+//! Background jobs that run beside the HTTP server.
+
+pub mod outbox;
+pub mod transport;
+
+pub use outbox::{OutboxWorker, WorkerConfig};
+pub use transport::{HttpSmsGateway, MailboxTransport, SmtpMailer, Transport};

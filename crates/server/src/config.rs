@@ -1,0 +1,217 @@
+//! Settings, from (highest first) command-line flags, `KONTOR_*`
+//! environment variables, an optional `kontor.toml`, and defaults.
+//! Unknown keys in the file and unknown `KONTOR_*` variables are errors,
+//! so a typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Every setting as a flag with its environment variable. All optional
+/// here; defaults are applied in [`Settings::resolve`].
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct SettingsArgs {
+    /// Configuration file (TOML, same keys as the flags with underscores).
+    /// Default: ./kontor.toml if it exists.
+    #[arg(long, env = "KONTOR_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "KONTOR_LISTEN", global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Public base URL used in links in e-mails [default: http://<listen>].
+    #[arg(long, env = "KONTOR_BASE_URL", global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data-dir>/kontor.db].
+    #[arg(long, env = "KONTOR_DATABASE_URL", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// SMTP server: smtp://host:25 (plain), smtp://host:587?tls=required (STARTTLS),
+    /// smtps://host:465 (TLS), with optional user:password@. Unset: mails stay in the dev mailbox.
+    #[arg(long, env = "KONTOR_SMTP_URL", global = true, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender of all e-mails [default: "Kontor <noreply@kontor.localhost>"].
+    #[arg(long, env = "KONTOR_MAIL_FROM", global = true, value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+    /// HTTP SMS gateway (JSON POST). Unset: SMS stay in the dev mailbox.
+    #[arg(long, env = "KONTOR_SMS_GATEWAY_URL", global = true, value_name = "URL")]
+    pub sms_gateway_url: Option<String>,
+    /// Folder for the SQLite database and uploads [default: ./data].
+    #[arg(long, env = "KONTOR_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Log level or filter, e.g. info, debug, "info,sqlx=warn" [default: info].
+    #[arg(long, env = "KONTOR_LOG_LEVEL", global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "KONTOR_LOG_FORMAT", global = true, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Development mode (local mailbox pages). Default: on when listening on
+    /// loopback without SMTP, off otherwise.
+    #[arg(long, env = "KONTOR_DEV", global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub dev: Option<bool>,
+    /// Fill an empty database with demo data at start.
+    #[arg(long, env = "KONTOR_DEMO", global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub demo: Option<bool>,
+    /// How often the outbox worker looks for due messages, in ms [default: 500].
+    #[arg(long, env = "KONTOR_OUTBOX_POLL_MS", global = true, value_name = "MS")]
+    pub outbox_poll_ms: Option<u64>,
+    /// How long a message being delivered is reserved, in s [default: 300].
+    #[arg(long, env = "KONTOR_OUTBOX_LEASE_SECS", global = true, value_name = "SECS")]
+    pub outbox_lease_secs: Option<u64>,
+}
+
+/// The same keys as a TOML file.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    base_url: Option<String>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    sms_gateway_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    log_level: Option<String>,
+    log_format: Option<String>,
+    dev: Option<bool>,
+    demo: Option<bool>,
+    outbox_poll_ms: Option<u64>,
+    outbox_lease_secs: Option<u64>,
+}
+
+const KNOWN_ENV: &[&str] = &[
+    "KONTOR_CONFIG",
+    "KONTOR_LISTEN",
+    "KONTOR_BASE_URL",
+    "KONTOR_DATABASE_URL",
+    "KONTOR_SMTP_URL",
+    "KONTOR_MAIL_FROM",
+    "KONTOR_SMS_GATEWAY_URL",
+    "KONTOR_DATA_DIR",
+    "KONTOR_LOG_LEVEL",
+    "KONTOR_LOG_FORMAT",
+    "KONTOR_DEV",
+    "KONTOR_DEMO",
+    "KONTOR_OUTBOX_POLL_MS",
+    "KONTOR_OUTBOX_LEASE_SECS",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub database_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub sms_gateway_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    pub dev: bool,
+    pub demo: bool,
+    pub outbox_poll: Duration,
+    pub outbox_lease: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn err(msg: impl Into<String>) -> ConfigError {
+    ConfigError(msg.into())
+}
+
+impl Settings {
+    pub fn resolve(args: &SettingsArgs) -> Result<Settings, ConfigError> {
+        for (key, _) in std::env::vars() {
+            if key.starts_with("KONTOR_") && !key.starts_with("KONTOR_TEST_") && !KNOWN_ENV.contains(&key.as_str()) {
+                return Err(err(format!(
+                    "unknown setting {key} in the environment (known: {})",
+                    KNOWN_ENV.join(", ")
+                )));
+            }
+        }
+        let file = match &args.config {
+            Some(path) => Self::read_file(path)?,
+            None if std::path::Path::new("kontor.toml").exists() => {
+                Self::read_file(std::path::Path::new("kontor.toml"))?
+            }
+            None => FileSettings::default(),
+        };
+        macro_rules! pick {
+            ($field:ident) => {
+                args.$field.clone().or(file.$field.clone())
+            };
+        }
+        let listen_raw = pick!(listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_raw
+            .parse()
+            .map_err(|_| err(format!("listen: {listen_raw:?} is not an address like 127.0.0.1:8080")))?;
+        let base_url = match pick!(base_url) {
+            Some(u) => {
+                let parsed = url::Url::parse(&u).map_err(|e| err(format!("base-url: {u:?}: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(err("base-url: must start with http:// or https://"));
+                }
+                u.trim_end_matches('/').to_string()
+            }
+            None if listen.ip().is_unspecified() => format!("http://localhost:{}", listen.port()),
+            None => format!("http://{listen}"),
+        };
+        let data_dir = pick!(data_dir).unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = pick!(database_url).unwrap_or_else(|| format!("sqlite://{}/kontor.db", data_dir.display()));
+        store::Backend::from_url(&database_url).map_err(|e| err(e.to_string()))?;
+        let smtp_url = pick!(smtp_url).filter(|s| !s.trim().is_empty());
+        if let Some(u) = &smtp_url {
+            let parsed = url::Url::parse(u).map_err(|e| err(format!("smtp-url: {u:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "smtp" | "smtps") || parsed.host_str().is_none() {
+                return Err(err(format!(
+                    "smtp-url: {u:?} must look like smtp://host:port or smtps://host:port"
+                )));
+            }
+        }
+        let sms_gateway_url = pick!(sms_gateway_url).filter(|s| !s.trim().is_empty());
+        let log_format = match pick!(log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(err(format!("log-format: {other:?} is neither text nor json"))),
+        };
+        let dev = pick!(dev).unwrap_or(listen.ip().is_loopback() && smtp_url.is_none());
+        let poll = pick!(outbox_poll_ms).unwrap_or(500);
+        if !(10..=60_000).contains(&poll) {
+            return Err(err("outbox-poll-ms: must be between 10 and 60000"));
+        }
+        let lease = pick!(outbox_lease_secs).unwrap_or(300);
+        if !(1..=86_400).contains(&lease) {
+            return Err(err("outbox-lease-secs: must be between 1 and 86400"));
+        }
+        Ok(Settings {
+            listen,
+            base_url,
+            database_url,
+            smtp_url,
+            mail_from: pick!(mail_from).unwrap_or_else(|| "Kontor <noreply@kontor.localhost>".into()),
+            sms_gateway_url,
+            data_dir,
+            log_level: pick!(log_level).unwrap_or_else(|| "info".into()),
+            log_format,
+            dev,
+            demo: pick!(demo).unwrap_or(false),
+            outbox_poll: Duration::from_millis(poll),
+            outbox_lease: Duration::from_secs(lease),
+        })
+    }
+
+    fn read_file(path: &std::path::Path) -> Result<FileSettings, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| err(format!("config: cannot read {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| err(format!("config: {}: {}", path.display(), e.message())))
+    }
+}

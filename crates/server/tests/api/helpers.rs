@@ -1,0 +1,177 @@
+//! `TestApp`: the real server on a random port with its own fresh database
+//! (SQLite or PostgreSQL) and a real SMTP sink, plus a cookie-keeping client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kernel::{Lang, SystemClock};
+use kontor::config::{LogFormat, Settings};
+use kontor::{Running, Services};
+use reqwest::{Client, Response};
+use serde_json::Value;
+use test_support::{Backend, SmtpSink, TestDb};
+
+pub const OPERATOR_EMAIL: &str = "olivia@kontor.test";
+pub const PASSWORD: &str = "Sonnenblume-Kaffee-42";
+
+pub struct TestApp {
+    pub url: String,
+    pub client: Client,
+    pub smtp: SmtpSink,
+    pub services: Services,
+    /// Kept so the database lives as long as the app.
+    pub _db: TestDb,
+    running: Option<Running>,
+}
+
+pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        base_url: "http://kontor.test".into(),
+        database_url: db_url.to_string(),
+        smtp_url,
+        mail_from: "Kontor Test <noreply@kontor.test>".into(),
+        sms_gateway_url: None,
+        data_dir: std::env::temp_dir(),
+        log_level: "warn".into(),
+        log_format: LogFormat::Text,
+        dev: true,
+        demo: false,
+        outbox_poll: Duration::from_millis(20),
+        outbox_lease: Duration::from_secs(30),
+    }
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// `None` only when PostgreSQL was skipped explicitly.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let smtp = SmtpSink::start().await;
+        let mut s = settings(&db.url, Some(smtp.url()));
+        tweak(&mut s);
+        let running = kontor::start(&s, Arc::new(SystemClock)).await.expect("server starts");
+        let url = format!("http://{}", running.addr);
+        Some(TestApp {
+            url,
+            client: client(),
+            smtp,
+            services: running.services.clone(),
+            _db: db,
+            running: Some(running),
+        })
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.at(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.at(path)).json(body).send().await.unwrap()
+    }
+
+    /// Like `post_json`, owning the body (for closures that build it).
+    pub async fn post_owned(&self, path: &str, body: Value) -> Response {
+        self.post_json(path, &body).await
+    }
+
+    /// Posts a form with the visitor's current CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.client.post(self.at(path)).form(&all).send().await.unwrap()
+    }
+
+    /// The CSRF token as a page embeds it (the cookie is set on first visit).
+    pub async fn csrf(&self) -> String {
+        let html = self.get("/api/docs").await.text().await.unwrap();
+        hidden_value(&html, "_csrf").expect("csrf field on every page")
+    }
+
+    /// A token that differs from `token` in its last character (never equal to it).
+    pub fn tamper(token: &str) -> String {
+        let last = if token.ends_with('A') { 'B' } else { 'A' };
+        format!("{}{last}", &token[..token.len() - 1])
+    }
+
+    pub async fn create_user(
+        &self,
+        email: &str,
+        role: Option<domain::identity::PlatformRole>,
+        membership: Option<(kernel::AccountId, domain::identity::AccountRole)>,
+    ) -> domain::identity::User {
+        self.services
+            .identity
+            .create_user(domain::identity::UserInput {
+                email,
+                password: Some(PASSWORD),
+                first_name: "Test",
+                last_name: "Nutzer",
+                language: Lang::De,
+                platform_role: role,
+                membership,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Creates an operator and signs this app's client in as them.
+    pub async fn login_operator(&self) {
+        self.create_user(OPERATOR_EMAIL, Some(domain::identity::PlatformRole::Operator), None)
+            .await;
+        self.login(OPERATOR_EMAIL).await;
+    }
+
+    pub async fn login(&self, email: &str) {
+        let r = self
+            .post_json(
+                "/api/v1/session",
+                &serde_json::json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "login of {email}");
+    }
+}
+
+/// The value of `<input ... name="NAME" value="...">` in a page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// The error object of an API error response, checked for shape.
+pub async fn api_error(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status, "status");
+    assert_eq!(
+        r.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let body: Value = r.json().await.unwrap();
+    let e = body["error"].clone();
+    assert!(e["code"].is_string() && e["message"].is_string(), "error shape: {body}");
+    e
+}

@@ -1,0 +1,16 @@
+//! Black-box tests: the real server on a random port with its own fresh
+//! database, once on SQLite and once on PostgreSQL (`…::sqlite` /
+//! `…::postgres`), talking HTTP, SMTP and to the real binary.
+
+mod helpers;
+
+mod accounts;
+mod api_errors;
+mod auth;
+mod browser;
+mod browser_registration;
+mod outbox;
+mod portal;
+mod portal_pages;
+mod process;
+mod system;

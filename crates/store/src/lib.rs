@@ -1,0 +1,17 @@
+//! SQL storage for SQLite and PostgreSQL. One set of queries serves both:
+//! sqlx's `Any` driver picks the backend from the URL at runtime, and the
+//! SQL is kept to the common subset (`$n` parameters, `RETURNING`,
+//! `ON CONFLICT`, BIGINT millisecond timestamps). Every query on tenant
+//! data takes the tenant id.
+
+mod accounts;
+mod db;
+mod error;
+mod identity;
+mod migrate;
+mod outbox;
+mod portal;
+mod throttle;
+
+pub use db::{Backend, Db, DbError};
+pub use migrate::MIGRATIONS;

@@ -1,0 +1,81 @@
+//! The JSON API under `/api/v1`. Routes are registered through
+//! utoipa-axum so the OpenAPI document is generated from the handlers.
+
+mod accounts;
+mod docs;
+mod outbox;
+mod portal;
+mod session;
+mod system;
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use docs::docs_router;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kontor API",
+        description = "JSON API of Kontor. Errors always have the form \
+            `{\"error\": {\"code\": \"…\", \"message\": \"…\", \"field\": \"…\"}}`; messages follow `Accept-Language` (de, en). \
+            Browser sessions authenticate with the `kontor_session` cookie from `POST /api/v1/session`; \
+            unsafe requests must send `Content-Type: application/json` and are refused when they come from another site.",
+    ),
+    modifiers(&SessionCookie),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldDetail)),
+    tags(
+        (name = "system", description = "Health and diagnostics"),
+        (name = "session", description = "Signing in and out, the current user"),
+        (name = "accounts", description = "Customer accounts (operator)"),
+        (name = "outbox", description = "Outgoing e-mail and SMS"),
+        (name = "portal", description = "Customer portal: registration, approval, invitations, users"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::hello))
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
+        .routes(routes!(session::create, session::delete))
+        .routes(routes!(session::me, session::update_me))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get, accounts::update))
+        .routes(routes!(accounts::sms_usage))
+        .routes(routes!(accounts::set_status))
+        .routes(routes!(outbox::status))
+        .routes(routes!(outbox::test_email))
+        .routes(routes!(outbox::test_sms))
+        .routes(routes!(outbox::mailbox))
+        .routes(routes!(portal::register))
+        .routes(routes!(portal::confirm))
+        .routes(routes!(portal::registrations))
+        .routes(routes!(portal::approve))
+        .routes(routes!(portal::reject))
+        .routes(routes!(portal::users, portal::invite))
+        .routes(routes!(portal::change_user))
+        .routes(routes!(portal::resend_invitation))
+        .routes(routes!(portal::activate))
+        .routes(routes!(portal::request_reset))
+        .routes(routes!(portal::reset))
+        .routes(routes!(portal::consents))
+        .routes(routes!(portal::change_password))
+}

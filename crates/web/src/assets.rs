@@ -1,0 +1,27 @@
+//! Static files, embedded in the binary so one file is the whole server.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+const CACHE: &str = "public, max-age=3600";
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse + Clone {
+    (
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, CACHE)],
+        body,
+    )
+}
+
+pub fn router() -> Router<AppState> {
+    let css = asset("text/css; charset=utf-8", include_str!("../static/app.css"));
+    let js = asset("text/javascript; charset=utf-8", include_str!("../static/app.js"));
+    let icon = asset("image/svg+xml", include_str!("../static/favicon.svg"));
+    Router::new()
+        .route("/static/app.css", get(move || async move { css }))
+        .route("/static/app.js", get(move || async move { js }))
+        .route("/static/favicon.svg", get(move || async move { icon }))
+}

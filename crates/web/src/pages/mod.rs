@@ -1,0 +1,135 @@
+//! Server-rendered pages. Each handler gathers data through the domain
+//! services and renders an askama template with the request context.
+
+mod account_users;
+mod auth;
+mod dev;
+mod home;
+mod operator;
+mod portal;
+mod profile;
+mod register;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::outbox::OutboxMessage;
+use kernel::{Lang, Timestamp};
+
+use crate::context::Ctx;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::root))
+        .route("/app", get(home::home))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/language", post(auth::set_language))
+        .route(
+            "/operator/accounts",
+            get(operator::accounts).post(operator::create_account),
+        )
+        .route("/operator/accounts/new", get(operator::new_account))
+        .route(
+            "/operator/accounts/{id}",
+            get(operator::account).post(operator::update_account),
+        )
+        .route("/operator/accounts/{id}/edit", get(operator::edit_account))
+        .route("/operator/accounts/{id}/status", post(operator::set_account_status))
+        .route("/operator/outbox", get(operator::outbox))
+        .route("/operator/outbox/test-email", post(operator::send_test_email))
+        .route("/dev/mailbox", get(dev::mailbox))
+        .route("/dev/mailbox/{id}", get(dev::message))
+        .route("/dev/mailbox/{id}/html", get(dev::message_html))
+        .merge(portal::router())
+}
+
+/// Renders a template into an HTML response.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a Ctx,
+    title: String,
+    message: &'a str,
+}
+
+/// The page shown for errors (404, 403, 500 …).
+pub fn error_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => ctx.t("error.not_found_title"),
+        StatusCode::FORBIDDEN => ctx.t("error.forbidden_title"),
+        s if s.is_client_error() => ctx.t("error.client_title"),
+        _ => ctx.t("error.server_title"),
+    };
+    let mut r = render(&ErrorPage { ctx, title, message });
+    *r.status_mut() = status;
+    r
+}
+
+/// Date and time as people in the user's language write it (German time).
+pub fn format_time(t: Timestamp, lang: Lang) -> String {
+    let local = t.to_datetime().with_timezone(&chrono_tz::Europe::Berlin);
+    match lang {
+        Lang::De => local.format("%d.%m.%Y, %H:%M").to_string(),
+        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// Euro amounts from cents: "1,20 €" / "€1.20".
+pub fn euro(cents: &i64, lang: Lang) -> String {
+    let (e, c) = (cents / 100, (cents % 100).abs());
+    match lang {
+        Lang::De => format!("{e},{c:02} €"),
+        Lang::En => format!("€{e}.{c:02}"),
+    }
+}
+
+/// An outbox row prepared for the message tables.
+pub struct MessageRow {
+    pub when: String,
+    pub sms: bool,
+    pub recipient: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub status_class: &'static str,
+    pub error: Option<String>,
+    pub href: Option<String>,
+}
+
+impl MessageRow {
+    pub fn new(m: &OutboxMessage, lang: Lang, link: bool) -> Self {
+        use domain::outbox::MessageStatus::*;
+        let sms = m.channel == domain::outbox::Channel::Sms;
+        MessageRow {
+            when: format_time(m.sent_at.unwrap_or(m.created_at), lang),
+            sms,
+            recipient: m.recipient.clone(),
+            subject: if sms {
+                m.body_text.chars().take(70).collect()
+            } else {
+                m.subject.clone()
+            },
+            status: m.status.as_str(),
+            status_class: match m.status {
+                Sent => "success",
+                Pending | Sending => "warning",
+                Failed => "danger",
+            },
+            error: m.last_error.clone().filter(|_| m.status != Sent),
+            href: link.then(|| format!("/dev/mailbox/{}", m.id)),
+        }
+    }
+}

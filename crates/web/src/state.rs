@@ -1,0 +1,40 @@
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use domain::accounts::AccountService;
+use domain::identity::IdentityService;
+use domain::outbox::OutboxService;
+use domain::portal::PortalService;
+
+/// Whether the service can do its work (database reachable); `/readyz`.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    async fn ready(&self) -> bool;
+}
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Public base URL, e.g. `https://kontor.example.com`.
+    pub base_url: String,
+    /// Development mode: the local mailbox pages are available.
+    pub dev_mode: bool,
+}
+
+impl WebConfig {
+    /// Cookies get `Secure` when the site is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// Everything handlers need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<WebConfig>,
+    pub accounts: AccountService,
+    pub identity: IdentityService,
+    pub outbox: OutboxService,
+    pub portal: PortalService,
+    pub readiness: Arc<dyn Readiness>,
+}
