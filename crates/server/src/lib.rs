@@ -13,6 +13,7 @@ use domain::accounts::AccountService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
+use domain::secretary::SecretaryService;
 use domain::Env;
 use jobs::{HttpSmsGateway, MailboxTransport, OutboxWorker, SmtpMailer, Transport, WorkerConfig};
 use kernel::{Clock, SystemClock};
@@ -30,6 +31,7 @@ pub struct Services {
     pub identity: IdentityService,
     pub outbox: OutboxService,
     pub portal: PortalService,
+    pub secretary: SecretaryService,
 }
 
 impl Services {
@@ -43,7 +45,8 @@ impl Services {
             accounts: AccountService::new(shared.clone(), env.clone()),
             identity: IdentityService::new(shared.clone(), shared.clone(), shared.clone(), env.clone()),
             outbox: OutboxService::new(shared.clone(), env.clone()),
-            portal: PortalService::new(shared.clone(), shared.clone(), shared.clone(), shared, env.clone()),
+            portal: PortalService::new(shared.clone(), shared.clone(), shared.clone(), shared.clone(), env.clone()),
+            secretary: SecretaryService::new(shared.clone(), shared.clone(), shared, env.clone()),
             db,
             env,
         }
@@ -135,6 +138,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         identity: services.identity.clone(),
         outbox: services.outbox.clone(),
         portal: services.portal.clone(),
+        secretary: services.secretary.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -15,6 +15,12 @@ const UNIQUE: &[(&str, &str, &str, &str)] = &[
         "customer_number_taken",
     ),
     ("users_email_key", "users.email_normalized", "email", "email_taken"),
+    (
+        "employees_email_unique",
+        "employees.account_id, employees.email",
+        "email",
+        "employee_email_taken",
+    ),
 ];
 
 pub(crate) fn map(err: sqlx::Error) -> DomainError {

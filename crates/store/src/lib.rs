@@ -11,6 +11,7 @@ mod identity;
 mod migrate;
 mod outbox;
 mod portal;
+mod secretary;
 mod throttle;
 
 pub use db::{Backend, Db, DbError};

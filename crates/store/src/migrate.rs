@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "throttle", include_str!("../migrations/0002_throttle.sql")),
     (3, "portal", include_str!("../migrations/0003_portal.sql")),
+    (4, "secretary", include_str!("../migrations/0004_secretary.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -127,7 +127,7 @@ async fn use_token(
     Ok((user_id, registration_id))
 }
 
-async fn insert_token(conn: &mut AnyConnection, t: &NewToken, now: Timestamp) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_token(conn: &mut AnyConnection, t: &NewToken, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, user_id, registration_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -5,6 +5,7 @@ use domain::accounts::AccountService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
+use domain::secretary::SecretaryService;
 
 /// Whether the service can do its work (database reachable); `/readyz`.
 #[async_trait]
@@ -36,5 +37,6 @@ pub struct AppState {
     pub identity: IdentityService,
     pub outbox: OutboxService,
     pub portal: PortalService,
+    pub secretary: SecretaryService,
     pub readiness: Arc<dyn Readiness>,
 }

@@ -1,0 +1,142 @@
+//! Appointments in the account's time zone and the effective status of an
+//! employee at an instant: the active appointment that started latest,
+//! else the absence info.
+
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use kernel::error::FieldError;
+use kernel::{DomainResult, Timestamp};
+
+use super::{Appointment, AppointmentInput, NewAppointment};
+use crate::portal::finish;
+
+/// A moment as entered: a whole day or a local date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    Day(NaiveDate),
+    At(NaiveDateTime),
+}
+
+fn parse_moment(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<Moment> {
+    let s = raw.trim();
+    if s.is_empty() {
+        errors.push(FieldError::new(field, "required"));
+        return None;
+    }
+    let parsed = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Moment::Day)
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y").map(Moment::Day))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(Moment::At))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").map(Moment::At))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").map(Moment::At))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%d.%m.%Y %H:%M").map(Moment::At));
+    match parsed {
+        Ok(m) => Some(m),
+        Err(_) => {
+            errors.push(FieldError::with(field, "datetime_invalid", vec![("value", s.into())]));
+            None
+        }
+    }
+}
+
+/// The instant a local wall-clock time names. In the autumn overlap the
+/// earlier instant is taken; a time skipped in spring is moved forward by
+/// the length of the gap (02:30 → 03:30 CEST), as calendar programs do.
+pub fn local_to_instant(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
+        LocalResult::None => {
+            // Read the time with the offset in force just before the gap.
+            let before = local - Duration::hours(3);
+            match tz.from_local_datetime(&before).earliest() {
+                Some(t) => t.with_timezone(&Utc) + Duration::hours(3),
+                None => Utc.from_utc_datetime(&local),
+            }
+        }
+    }
+}
+
+fn to_ts(t: DateTime<Utc>) -> Timestamp {
+    Timestamp(t.timestamp_millis())
+}
+
+/// Checks an appointment's input in the account's time zone. A date start
+/// means the start of that day; a date end includes that whole day.
+pub fn parse_appointment(input: &AppointmentInput, tz: Tz) -> DomainResult<NewAppointment> {
+    let mut errors = Vec::new();
+    let start = parse_moment(&mut errors, "start", &input.start);
+    let end = parse_moment(&mut errors, "end", &input.end);
+    let text = input.text.trim().to_string();
+    if text.is_empty() {
+        errors.push(FieldError::new("text", "required"));
+    } else if text.chars().count() > 2000 {
+        errors.push(FieldError::with("text", "too_long", vec![("max", "2000".into())]));
+    }
+    let (Some(start), Some(end)) = (start, end) else {
+        finish(errors)?;
+        unreachable!("errors were recorded");
+    };
+    let starts_at = match start {
+        Moment::Day(d) => local_to_instant(tz, d.and_hms_opt(0, 0, 0).expect("midnight")),
+        Moment::At(t) => local_to_instant(tz, t),
+    };
+    let ends_at = match end {
+        Moment::Day(d) => local_to_instant(tz, (d + Duration::days(1)).and_hms_opt(0, 0, 0).expect("midnight")),
+        Moment::At(t) => local_to_instant(tz, t),
+    };
+    if ends_at <= starts_at {
+        errors.push(FieldError::new("end", "end_before_start"));
+    }
+    finish(errors)?;
+    Ok(NewAppointment {
+        starts_at: to_ts(starts_at),
+        ends_at: to_ts(ends_at),
+        all_day: matches!((start, end), (Moment::Day(_), Moment::Day(_))),
+        text,
+    })
+}
+
+/// Start and end as the person entered them, in `tz` (an all-day end is
+/// the last day, inclusive).
+pub fn local_bounds(starts_at: Timestamp, ends_at: Timestamp, all_day: bool, tz: Tz) -> (String, String) {
+    let local = |ms: i64| {
+        Utc.timestamp_millis_opt(ms)
+            .single()
+            .unwrap_or_default()
+            .with_timezone(&tz)
+            .naive_local()
+    };
+    if all_day {
+        let s = local(starts_at.0).date();
+        let e = local(ends_at.0 - 1).date();
+        (s.format("%Y-%m-%d").to_string(), e.format("%Y-%m-%d").to_string())
+    } else {
+        (
+            local(starts_at.0).format("%Y-%m-%dT%H:%M").to_string(),
+            local(ends_at.0).format("%Y-%m-%dT%H:%M").to_string(),
+        )
+    }
+}
+
+/// The appointment that applies at `at`: among those running, the one
+/// that started latest (the later-created one on a tie).
+pub fn active_at(appointments: &[Appointment], at: Timestamp) -> Option<&Appointment> {
+    appointments
+        .iter()
+        .filter(|a| a.starts_at <= at && at < a.ends_at)
+        .max_by_key(|a| (a.starts_at, a.id))
+}
+
+/// What agents are told about the employee at `at`.
+pub fn effective_status(absence_info: &str, appointments: &[Appointment], at: Timestamp) -> String {
+    match active_at(appointments, at) {
+        Some(a) => a.text.clone(),
+        None => absence_info.to_string(),
+    }
+}
+
+/// Parses an IANA zone name, falling back to Europe/Berlin.
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Europe::Berlin)
+}
