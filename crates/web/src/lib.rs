@@ -27,6 +27,9 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted anywhere (uploads get their own limit).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Largest upload (CSV import files: 100,000 employees fit easily).
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application as one router.

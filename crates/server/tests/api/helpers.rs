@@ -14,9 +14,15 @@ use test_support::{Backend, SmtpSink, TestDb};
 pub const OPERATOR_EMAIL: &str = "olivia@kontor.test";
 pub const PASSWORD: &str = "Sonnenblume-Kaffee-42";
 
-pub struct TestApp {
+/// One browser-like client (its own cookie jar) of a running server.
+pub struct Visitor {
     pub url: String,
     pub client: Client,
+}
+
+/// The server plus its first visitor (`app.get(..)` etc. go through it).
+pub struct TestApp {
+    pub visitor: Visitor,
     pub smtp: SmtpSink,
     pub services: Services,
     /// Kept so the database lives as long as the app.
@@ -50,35 +56,14 @@ pub fn client() -> Client {
         .unwrap()
 }
 
-impl TestApp {
-    /// `None` only when PostgreSQL was skipped explicitly.
-    pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        Self::spawn_with(backend, |_| {}).await
+impl std::ops::Deref for TestApp {
+    type Target = Visitor;
+    fn deref(&self) -> &Visitor {
+        &self.visitor
     }
+}
 
-    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-        let db = TestDb::create(backend).await?;
-        let smtp = SmtpSink::start().await;
-        let mut s = settings(&db.url, Some(smtp.url()));
-        tweak(&mut s);
-        let running = kontor::start(&s, Arc::new(SystemClock)).await.expect("server starts");
-        let url = format!("http://{}", running.addr);
-        Some(TestApp {
-            url,
-            client: client(),
-            smtp,
-            services: running.services.clone(),
-            _db: db,
-            running: Some(running),
-        })
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop().await;
-        }
-    }
-
+impl Visitor {
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
     }
@@ -108,6 +93,53 @@ impl TestApp {
     pub async fn csrf(&self) -> String {
         let html = self.get("/api/docs").await.text().await.unwrap();
         hidden_value(&html, "_csrf").expect("csrf field on every page")
+    }
+
+    pub async fn login(&self, email: &str) {
+        let r = self
+            .post_json(
+                "/api/v1/session",
+                &serde_json::json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "login of {email}");
+    }
+}
+
+impl TestApp {
+    /// Another visitor of the same server, with its own cookies.
+    pub fn second_client(&self) -> Visitor {
+        Visitor {
+            url: self.url.clone(),
+            client: client(),
+        }
+    }
+
+    /// `None` only when PostgreSQL was skipped explicitly.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let smtp = SmtpSink::start().await;
+        let mut s = settings(&db.url, Some(smtp.url()));
+        tweak(&mut s);
+        let running = kontor::start(&s, Arc::new(SystemClock)).await.expect("server starts");
+        let url = format!("http://{}", running.addr);
+        Some(TestApp {
+            visitor: Visitor { url, client: client() },
+            smtp,
+            services: running.services.clone(),
+            _db: db,
+            running: Some(running),
+        })
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
     }
 
     /// A token that differs from `token` in its last character (never equal to it).
@@ -142,16 +174,6 @@ impl TestApp {
         self.create_user(OPERATOR_EMAIL, Some(domain::identity::PlatformRole::Operator), None)
             .await;
         self.login(OPERATOR_EMAIL).await;
-    }
-
-    pub async fn login(&self, email: &str) {
-        let r = self
-            .post_json(
-                "/api/v1/session",
-                &serde_json::json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
-        assert_eq!(r.status(), 200, "login of {email}");
     }
 }
 

@@ -14,7 +14,7 @@ use crate::helpers::{api_error, client, TestApp, PASSWORD};
 
 const NEW_PASSWORD: &str = "Neues-Passwort-2026!";
 
-async fn account(app: &TestApp, number: &str, zip: &str) -> kernel::AccountId {
+pub(crate) async fn account(app: &TestApp, number: &str, zip: &str) -> kernel::AccountId {
     app.services
         .accounts
         .create(&AccountInput {
@@ -36,7 +36,7 @@ fn registration(email: &str, number: &str, zip: &str) -> Value {
 }
 
 /// The token at the end of the first link containing `path`.
-fn token(mail: &ReceivedMail, path: &str) -> String {
+pub(crate) fn token(mail: &ReceivedMail, path: &str) -> String {
     let link = mail
         .link_containing(path)
         .unwrap_or_else(|| panic!("no {path} link in {}", mail.text()));
@@ -44,11 +44,11 @@ fn token(mail: &ReceivedMail, path: &str) -> String {
 }
 
 /// Waits for the `n`-th mail (1-based) and returns it.
-async fn mail(app: &TestApp, n: usize) -> ReceivedMail {
+pub(crate) async fn mail(app: &TestApp, n: usize) -> ReceivedMail {
     app.smtp.wait_for(n, Duration::from_secs(10)).await[n - 1].clone()
 }
 
-async fn no_more_mail(app: &TestApp, n: usize) {
+pub(crate) async fn no_more_mail(app: &TestApp, n: usize) {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(app.smtp.received().len(), n, "no further mail");
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod docs;
 mod outbox;
 mod portal;
+mod secretary;
 mod session;
 mod system;
 
@@ -34,6 +35,7 @@ use crate::state::AppState;
         (name = "accounts", description = "Customer accounts (operator)"),
         (name = "outbox", description = "Outgoing e-mail and SMS"),
         (name = "portal", description = "Customer portal: registration, approval, invitations, users"),
+        (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
 )]
 struct ApiDoc;
@@ -78,4 +80,31 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::reset))
         .routes(routes!(portal::consents))
         .routes(routes!(portal::change_password))
+        .routes(routes!(secretary::settings, secretary::save_settings))
+        .routes(routes!(secretary::employees, secretary::create_employee))
+        .routes(routes!(secretary::export))
+        .merge(
+            // CSV files can be large; this route alone accepts big bodies.
+            OpenApiRouter::new()
+                .routes(routes!(secretary::import_preview))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
+        )
+        .routes(routes!(secretary::import_commit))
+        .routes(routes!(
+            secretary::employee,
+            secretary::update_employee,
+            secretary::delete_employee
+        ))
+        .routes(routes!(secretary::create_login))
+        .routes(routes!(secretary::set_absence))
+        .routes(routes!(secretary::status))
+        .routes(routes!(secretary::appointments, secretary::create_appointment))
+        .routes(routes!(secretary::update_appointment, secretary::delete_appointment))
+        .routes(routes!(secretary::vips, secretary::create_vip))
+        .routes(routes!(secretary::lookup_vip))
+        .routes(routes!(secretary::update_vip, secretary::delete_vip))
+        .routes(routes!(secretary::faqs, secretary::create_faq))
+        .routes(routes!(secretary::reorder_faqs))
+        .routes(routes!(secretary::update_faq, secretary::delete_faq))
+        .routes(routes!(secretary::audit))
 }
