@@ -589,3 +589,73 @@ pub struct NewAudit {
     pub subject: String,
     pub detail: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn greeting(g: &str) -> Vec<&'static str> {
+        let mut errors = Vec::new();
+        check_greeting(&mut errors, g);
+        errors.iter().map(|e| e.code).collect()
+    }
+
+    #[test]
+    fn greeting_needs_a_known_placeholder() {
+        assert!(greeting("Willkommen bei der Mustermann AG, mein Name ist [Vorname, Nachname].").is_empty());
+        assert!(greeting("Mustermann AG, [Vorname] am Apparat").is_empty());
+        assert!(greeting("Mustermann AG, [Nachname].").is_empty());
+        assert_eq!(greeting("Mustermann AG, guten Tag."), ["greeting_placeholder_missing"]);
+        assert_eq!(
+            greeting("Hier ist [Vorname Nachname]"),
+            ["greeting_placeholder_unknown"]
+        );
+        assert_eq!(greeting("[Firma], [Vorname]"), ["greeting_placeholder_unknown"]);
+        assert_eq!(greeting("   "), ["required"]);
+    }
+
+    #[test]
+    fn greeting_is_rendered_with_the_agents_name() {
+        assert_eq!(
+            render_greeting(
+                "Mustermann AG, mein Name ist [Vorname, Nachname].",
+                "Julia",
+                "Schneider"
+            ),
+            "Mustermann AG, mein Name ist Julia Schneider."
+        );
+        assert_eq!(
+            render_greeting("[Nachname], [Vorname]", "Julia", "Schneider"),
+            "Schneider, Julia"
+        );
+    }
+
+    #[test]
+    fn names_sort_by_last_name_in_either_spelling() {
+        assert_eq!(split_name("Weiß, Jürgen"), ("Jürgen".into(), "Weiß".into()));
+        assert_eq!(split_name("Carl Otto Meyer"), ("Carl Otto".into(), "Meyer".into()));
+        assert_eq!(split_name("Cher"), (String::new(), "Cher".into()));
+        assert_eq!(sort_key("Ärger, Bernd"), "arger bernd");
+        assert_eq!(sort_key("Jürgen Weiß"), sort_key("Weiß, Jürgen"));
+        let mut names = ["Anna Zimmer", "Weiß, Jürgen", "Ärger, Bernd", "Olaf Böhm"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["Ärger, Bernd", "Olaf Böhm", "Weiß, Jürgen", "Anna Zimmer"]);
+    }
+
+    #[test]
+    fn employee_input_is_normalised() {
+        let e = NewEmployee::parse(&EmployeeInput {
+            name: " Max Muster ".into(),
+            email: "Max@Firma.DE".into(),
+            cc: vec!["team@firma.de".into(), "".into(), "TEAM@firma.de".into()],
+            mobile: "0170 123456".into(),
+            sms_enabled: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(e.name, "Max Muster");
+        assert_eq!(e.email, "max@firma.de");
+        assert_eq!(e.cc, ["team@firma.de"]);
+        assert_eq!(e.mobile.as_deref(), Some("+49170123456"));
+    }
+}

@@ -140,3 +140,118 @@ pub fn effective_status(absence_info: &str, appointments: &[Appointment], at: Ti
 pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(chrono_tz::Europe::Berlin)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(utc: &str) -> Timestamp {
+        Timestamp(
+            NaiveDateTime::parse_from_str(utc, "%Y-%m-%dT%H:%M")
+                .unwrap()
+                .and_utc()
+                .timestamp_millis(),
+        )
+    }
+
+    fn input(start: &str, end: &str) -> AppointmentInput {
+        AppointmentInput {
+            start: start.into(),
+            end: end.into(),
+            text: "Termin".into(),
+        }
+    }
+
+    fn appointment(id: i64, a: &NewAppointment, text: &str) -> Appointment {
+        Appointment {
+            id,
+            employee_id: 1,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            all_day: a.all_day,
+            text: text.into(),
+            start: String::new(),
+            end: String::new(),
+        }
+    }
+
+    const BERLIN: Tz = chrono_tz::Europe::Berlin;
+
+    #[test]
+    fn whole_days_follow_the_local_calendar_across_the_autumn_switch() {
+        // 25 Oct 2026 is the last Sunday of October: CEST (UTC+2) → CET (UTC+1).
+        let a = parse_appointment(&input("2026-10-24", "2026-10-25"), BERLIN).unwrap();
+        assert!(a.all_day);
+        assert_eq!(a.starts_at, ms("2026-10-23T22:00"));
+        assert_eq!(a.ends_at, ms("2026-10-25T23:00"), "midnight after the switch is UTC+1");
+        // That weekend is 49 hours long.
+        assert_eq!(a.ends_at.0 - a.starts_at.0, 49 * 3_600_000);
+        assert_eq!(
+            local_bounds(a.starts_at, a.ends_at, true, BERLIN),
+            ("2026-10-24".into(), "2026-10-25".into())
+        );
+    }
+
+    #[test]
+    fn spring_gap_and_autumn_overlap_times() {
+        // 29 Mar 2026 02:30 does not exist in Berlin: moved to 03:30 CEST.
+        let a = parse_appointment(&input("2026-03-29T02:30", "2026-03-29T04:00"), BERLIN).unwrap();
+        assert_eq!(a.starts_at, ms("2026-03-29T01:30"));
+        assert_eq!(a.ends_at, ms("2026-03-29T02:00"));
+        // 25 Oct 2026 02:30 happens twice: the first (CEST) one is meant.
+        let b = parse_appointment(&input("2026-10-25T02:30", "2026-10-25T03:00"), BERLIN).unwrap();
+        assert_eq!(b.starts_at, ms("2026-10-25T00:30"));
+        assert_eq!(b.ends_at, ms("2026-10-25T02:00"));
+    }
+
+    #[test]
+    fn effective_status_at_boundaries() {
+        let holiday = parse_appointment(&input("2026-10-01", "2026-10-17"), BERLIN).unwrap();
+        let meeting = parse_appointment(&input("2026-10-05T09:00", "2026-10-05T10:00"), BERLIN).unwrap();
+        let all = [
+            appointment(1, &holiday, "Urlaub"),
+            appointment(2, &meeting, "Besprechung"),
+        ];
+        let at = |utc: &str| effective_status("Nur vormittags", &all, ms(utc));
+        assert_eq!(at("2026-09-30T21:59"), "Nur vormittags");
+        assert_eq!(at("2026-09-30T22:00"), "Urlaub", "start is inclusive (local midnight)");
+        assert_eq!(at("2026-10-05T07:00"), "Besprechung", "the later start wins");
+        assert_eq!(at("2026-10-05T08:00"), "Urlaub", "end is exclusive");
+        assert_eq!(at("2026-10-17T21:59"), "Urlaub");
+        assert_eq!(
+            at("2026-10-17T22:00"),
+            "Nur vormittags",
+            "back to the absence info on the 18th"
+        );
+        // Same start: the later-created one wins.
+        let twin = appointment(3, &holiday, "Urlaub (verlängert)");
+        let both = [appointment(1, &holiday, "Urlaub"), twin];
+        assert_eq!(
+            effective_status("", &both, ms("2026-10-02T12:00")),
+            "Urlaub (verlängert)"
+        );
+    }
+
+    #[test]
+    fn zones_shift_the_same_wall_clock() {
+        let ny = parse_appointment(
+            &input("2026-07-01T09:00", "2026-07-01T10:00"),
+            chrono_tz::America::New_York,
+        )
+        .unwrap();
+        let berlin = parse_appointment(&input("2026-07-01T09:00", "2026-07-01T10:00"), BERLIN).unwrap();
+        assert_eq!(ny.starts_at.0 - berlin.starts_at.0, 6 * 3_600_000);
+    }
+
+    #[test]
+    fn bad_moments_are_named() {
+        let e = parse_appointment(&input("1.10.", "2026-10-01"), BERLIN).unwrap_err();
+        assert_eq!(e.field_errors()[0].field, "start");
+        assert_eq!(e.field_errors()[0].code, "datetime_invalid");
+        let e = parse_appointment(&input("2026-10-02", "01.10.2026"), BERLIN).unwrap_err();
+        assert_eq!(e.field_errors()[0].code, "end_before_start");
+        // German date format is understood.
+        let a = parse_appointment(&input("01.10.2026", "17.10.2026"), BERLIN).unwrap();
+        assert!(a.all_day);
+    }
+}
