@@ -10,12 +10,21 @@ use crate::identity::{NewUser, User};
 use crate::outbox::NewMessage;
 
 /// A checked CSV import ready to be written in one transaction.
+///
+/// E-mails are normalised (lower case) and unique across the plan. A
+/// deputy who already exists is set as `deputy_id` in the `NewEmployee`;
+/// a deputy created by this same import cannot have an id yet, so that
+/// row carries `deputy_id: None` and an entry in `deputies`. The store
+/// writes creates, then updates (absence info `None`: keep the stored
+/// text, or empty for a new employee), then applies `deputies` by
+/// looking both e-mails up among the account's employees.
 #[derive(Debug, Clone, Default)]
 pub struct ImportPlan {
     pub creates: Vec<NewEmployee>,
     /// (existing id, new values)
     pub updates: Vec<(i64, NewEmployee)>,
-    /// (employee e-mail, deputy e-mail or None): set after all rows exist.
+    /// (employee e-mail, deputy e-mail): set after all rows exist; the
+    /// deputy is always `Some` from [`super::csv::check`] (None would clear it).
     pub deputies: Vec<(String, Option<String>)>,
 }
 
