@@ -74,6 +74,8 @@ CREATE TABLE employee_uploads (
     id {{id}},
     account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     content TEXT NOT NULL,
+    -- The employee list as it was at the preview (count, newest id, newest change).
+    stamp TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
 

@@ -608,7 +608,7 @@ impl SecretaryStore for Db {
         tx.commit().await.db()
     }
 
-    async fn save_upload(&self, account: AccountId, content: &str, now: Timestamp) -> DomainResult<i64> {
+    async fn save_upload(&self, account: AccountId, content: &str, stamp: &str, now: Timestamp) -> DomainResult<i64> {
         let mut tx = self.write_tx().await.db()?;
         // Uploads older than a day were abandoned.
         sqlx::query("DELETE FROM employee_uploads WHERE created_at < $1")
@@ -617,10 +617,11 @@ impl SecretaryStore for Db {
             .await
             .db()?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO employee_uploads (account_id, content, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO employee_uploads (account_id, content, stamp, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(account.0)
         .bind(content)
+        .bind(stamp)
         .bind(now.millis())
         .fetch_one(&mut *tx.tx)
         .await
@@ -629,15 +630,13 @@ impl SecretaryStore for Db {
         Ok(id)
     }
 
-    async fn upload(&self, account: AccountId, id: i64) -> DomainResult<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT content FROM employee_uploads WHERE account_id = $1 AND id = $2")
-                .bind(account.0)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .db()?;
-        Ok(row.map(|r| r.0))
+    async fn upload(&self, account: AccountId, id: i64) -> DomainResult<Option<(String, String)>> {
+        sqlx::query_as("SELECT content, stamp FROM employee_uploads WHERE account_id = $1 AND id = $2")
+            .bind(account.0)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .db()
     }
 
     async fn delete_upload(&self, account: AccountId, id: i64) -> DomainResult<()> {

@@ -109,10 +109,11 @@ pub trait SecretaryStore: Send + Sync {
         audit: NewAudit,
         now: Timestamp,
     ) -> DomainResult<()>;
-    /// Keeps an uploaded file until the admin confirms the preview.
-    async fn save_upload(&self, account: AccountId, content: &str, now: Timestamp) -> DomainResult<i64>;
-    /// The upload's content (None when unknown or already used).
-    async fn upload(&self, account: AccountId, id: i64) -> DomainResult<Option<String>>;
+    /// Keeps an uploaded file until the admin confirms the preview, with a
+    /// stamp of the employee list the preview was made against.
+    async fn save_upload(&self, account: AccountId, content: &str, stamp: &str, now: Timestamp) -> DomainResult<i64>;
+    /// The upload's content and stamp (None when unknown or already used).
+    async fn upload(&self, account: AccountId, id: i64) -> DomainResult<Option<(String, String)>>;
     async fn delete_upload(&self, account: AccountId, id: i64) -> DomainResult<()>;
 
     /// The employee's appointments; past ones (ended before `now`) only when asked.

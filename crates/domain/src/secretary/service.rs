@@ -71,6 +71,14 @@ pub struct EmployeeStatus {
     pub appointment: Option<Appointment>,
 }
 
+/// Identifies the state of an employee list: any create, change or delete
+/// changes it (ids only grow, every change sets `updated_at`).
+fn list_stamp(employees: &[Employee]) -> String {
+    let newest_id = employees.iter().map(|e| e.id).max().unwrap_or(0);
+    let newest_change = employees.iter().map(|e| e.updated_at.0).max().unwrap_or(0);
+    format!("{}:{newest_id}:{newest_change}", employees.len())
+}
+
 #[derive(Clone)]
 pub struct SecretaryService {
     store: Arc<dyn SecretaryStore>,
@@ -569,7 +577,8 @@ impl SecretaryService {
         let existing = self.store.all_employees(account).await?;
         let mut checked = csv::check(&text, &existing, lang)?;
         if checked.view.errors.is_empty() && checked.view.creates + checked.view.updates > 0 {
-            checked.view.upload_id = Some(self.store.save_upload(account, &text, self.now()).await?);
+            let stamp = list_stamp(&existing);
+            checked.view.upload_id = Some(self.store.save_upload(account, &text, &stamp, self.now()).await?);
         }
         Ok(checked.view)
     }
@@ -584,12 +593,17 @@ impl SecretaryService {
         lang: Lang,
     ) -> DomainResult<ImportPlanView> {
         self.managing(actor, account).await?;
-        let text = self
+        let (text, stamp) = self
             .store
             .upload(account, upload)
             .await?
             .ok_or(DomainError::not_found("import"))?;
         let existing = self.store.all_employees(account).await?;
+        // What the admin confirmed must be what happens: if the list
+        // changed since the preview, they have to look again.
+        if list_stamp(&existing) != stamp {
+            return Err(DomainError::conflict("file", "import_outdated"));
+        }
         let checked = csv::check(&text, &existing, lang)?;
         if !checked.view.errors.is_empty() {
             return Err(DomainError::conflict("file", "import_outdated"));

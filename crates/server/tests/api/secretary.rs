@@ -914,7 +914,182 @@ async fn tenant_isolation(backend: Backend) {
     app.stop().await;
 }
 
+async fn import(app: &Visitor, a: kernel::AccountId, body: Vec<u8>) -> Response {
+    app.client
+        .post(app.at(&format!("/api/v1/accounts/{a}/employees/import")))
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn commit(app: &Visitor, a: kernel::AccountId, upload: &Value) -> Response {
+    let id = upload.as_i64().expect("an upload id");
+    app.post_json(
+        &format!("/api/v1/accounts/{a}/employees/import/{id}/commit"),
+        &json!({}),
+    )
+    .await
+}
+
+async fn export(app: &Visitor, a: kernel::AccountId) -> Vec<u8> {
+    let r = app.get(&format!("/api/v1/accounts/{a}/employees/export")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    r.bytes().await.unwrap().to_vec()
+}
+
+/// Export, then import of the same file changes nothing; a German Excel
+/// file (Windows-1252, semicolons) creates and updates in one go; a file
+/// with errors writes nothing; an upload is committed once.
+async fn csv_round_trip_and_imports(backend: Backend) {
+    let Some((app, a)) = admin_app(backend).await else {
+        return;
+    };
+    let base = format!("/api/v1/accounts/{a}/employees");
+    ok_json(
+        app.post_json(
+            &base,
+            &json!({"name": "Weiß, Jürgen", "email": "juergen@a.test", "cc": ["büro@a.test", "team@a.test"],
+                    "position": "Geschäftsführer", "responsibility": "Neukunden; Bestandskunden", "sms_enabled": true,
+                    "mobile": "0170 1234567", "extension": "12", "wants_transfer": true,
+                    "absence_info": "Nur vormittags, \"dringend\" bitte per Mail"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let changed = ok_json(
+        app.post_json(&base, &employee("Änne Müller", "aenne@a.test")).await,
+        201,
+    )
+    .await;
+    let mut with_deputy = employee("Änne Müller", "aenne@a.test");
+    with_deputy["deputy_id"] = json!(get_json(&app, &format!("{base}?q=juergen")).await["items"][0]["id"]);
+    ok_json(put(&app, &format!("{base}/{}", changed["id"]), with_deputy).await, 200).await;
+    let before = get_json(&app, &base).await;
+    let audit_before = get_json(&app, &format!("/api/v1/accounts/{a}/audit")).await["total"].clone();
+
+    let file = export(&app, a).await;
+    assert!(file.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    let text = String::from_utf8(file[3..].to_vec()).unwrap();
+    assert!(text.contains("Weiß, Jürgen") && text.contains(';'), "{text}");
+    let preview = ok_json(import(&app, a, file).await, 200).await;
+    assert_eq!(
+        (
+            &preview["rows"],
+            &preview["creates"],
+            &preview["updates"],
+            &preview["unchanged"]
+        ),
+        (&json!(2), &json!(0), &json!(0), &json!(2)),
+        "{preview}"
+    );
+    assert_eq!(preview["errors"], json!([]));
+    assert_eq!(preview["upload_id"], Value::Null, "nothing to commit");
+    assert_eq!(get_json(&app, &base).await, before);
+
+    // Windows-1252, semicolons, German headers: one update, two new.
+    let mut cp1252 = Vec::new();
+    cp1252.extend_from_slice(b"Name;E-Mail;Position;Mobilnummer;SMS-Benachrichtigung;Vertreter\r\n");
+    cp1252.extend_from_slice(b"M\xFCller, \xC4nne;aenne@a.test;Buchhaltung;;nein;juergen@a.test\r\n");
+    cp1252.extend_from_slice(b"Gr\xF6\xDFe, J\xF6rg;joerg@a.test;Lager;0171 2345678;ja;aenne@a.test\r\n");
+    cp1252.extend_from_slice(b"Zo\xEB Stra\xDFer;zoe@a.test;;;;joerg@a.test\r\n");
+    let preview = ok_json(import(&app, a, cp1252).await, 200).await;
+    assert_eq!(
+        (&preview["creates"], &preview["updates"]),
+        (&json!(2), &json!(1)),
+        "{preview}"
+    );
+    // Same person, other spelling of the name: counts as a change.
+    assert_eq!(preview["changes"][0]["changed"], json!(["name", "position"]));
+    assert_eq!(preview["changes"][1]["name"], "Größe, Jörg");
+    assert_eq!(get_json(&app, &base).await, before, "a preview writes nothing");
+    let upload = preview["upload_id"].clone();
+    let done = ok_json(commit(&app, a, &upload).await, 200).await;
+    assert_eq!(done["creates"], 2);
+    let e = api_error(commit(&app, a, &upload).await, 404).await;
+    assert_eq!(e["code"], "not_found", "an upload is used once");
+    let list = get_json(&app, &base).await;
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Größe, Jörg", "Müller, Änne", "Zoë Straßer", "Weiß, Jürgen"]);
+    let joerg = &list["items"][0];
+    assert_eq!(
+        (joerg["mobile"].as_str(), joerg["sms_enabled"].as_bool()),
+        (Some("+491712345678"), Some(true))
+    );
+    assert_eq!(joerg["deputy_name"], "Müller, Änne");
+    assert_eq!(
+        list["items"][2]["deputy_name"], "Größe, Jörg",
+        "deputy created by the same file"
+    );
+    assert_eq!(list["items"][1]["position"], "Buchhaltung");
+    assert_eq!(list["items"][1]["deputy_name"], "Weiß, Jürgen");
+    let audit = get_json(&app, &format!("/api/v1/accounts/{a}/audit")).await;
+    assert_eq!(
+        audit["total"],
+        audit_before.as_i64().unwrap() + 1,
+        "one entry for the import"
+    );
+    assert_eq!(audit["items"][0]["action"], "employees.imported");
+
+    // A file with errors: line and field named, nothing written.
+    let after = get_json(&app, &base).await;
+    let bad = "name,email,mobile,deputy\nNeu Eins,neu1@a.test,,\nKaputt,keine-mail,,\nNeu Zwei,neu2@a.test,0170 12x,\nNeu Drei,neu3@a.test,,niemand@a.test\n";
+    let preview = ok_json(import(&app, a, bad.as_bytes().to_vec()).await, 200).await;
+    let errors: Vec<(i64, &str)> = preview["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_i64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(3, "email"), (4, "mobile"), (5, "deputy_id")]);
+    assert!(
+        preview["errors"][0]["message"].as_str().unwrap().contains("E-Mail"),
+        "{preview}"
+    );
+    assert_eq!(preview["upload_id"], Value::Null);
+    assert_eq!(get_json(&app, &base).await, after);
+    // An unusable file is refused as a whole.
+    let e = api_error(import(&app, a, b"Vorname;Telefon\nA;1\n".to_vec()).await, 422).await;
+    assert_eq!(e["field"], "file");
+
+    // The list changed after the preview: the commit refuses, nothing written.
+    let preview = ok_json(
+        import(&app, a, b"Name;E-Mail\nSpaet Dran;spaet@a.test\n".to_vec()).await,
+        200,
+    )
+    .await;
+    ok_json(
+        app.post_json(
+            &base,
+            &json!({"name": "Spät Dran", "email": "spaet@a.test", "position": "x"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let e = api_error(commit(&app, a, &preview["upload_id"]).await, 409).await;
+    assert_eq!(e["code"], "import_outdated");
+    assert_eq!(
+        get_json(&app, &format!("{base}?q=spaet")).await["items"][0]["name"],
+        "Spät Dran"
+    );
+    app.stop().await;
+}
+
 db_test!(
+    csv_round_trip_and_imports,
     greeting_must_keep_a_placeholder,
     employees_sorted_searched_paged,
     appointments_override_absence_info,
