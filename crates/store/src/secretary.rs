@@ -83,11 +83,12 @@ struct ListRow {
 
 type Args<'q> = sqlx::any::AnyArguments<'q>;
 
-/// Binds the fourteen stored fields in [`EMPLOYEE_FIELDS`] order.
+/// Binds the fourteen stored fields in [`EMPLOYEE_FIELDS`] order (a None
+/// absence binds NULL, which import updates read as "keep the stored text").
 fn bind_employee<'q, O>(
     q: sqlx::query::QueryAs<'q, sqlx::Any, O, Args<'q>>,
     e: &'q NewEmployee,
-    absence: &'q str,
+    absence: Option<&'q str>,
 ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, Args<'q>> {
     q.bind(&e.name)
         .bind(&e.sort_key)
@@ -409,7 +410,7 @@ impl SecretaryStore for Db {
              $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING {returning}"
         );
         let q = sqlx::query_as::<_, EmployeeDbRow>(&sql).bind(account.0);
-        let row = bind_employee(q, e, e.absence_info.as_deref().unwrap_or(""))
+        let row = bind_employee(q, e, Some(e.absence_info.as_deref().unwrap_or("")))
             .bind(now.millis())
             .fetch_one(&mut *tx.tx)
             .await
@@ -556,31 +557,37 @@ impl SecretaryStore for Db {
         if used.rows_affected() == 0 {
             return Err(DomainError::not_found("import"));
         }
+        // Multi-row statements: one round trip per batch instead of per row.
         for chunk in plan.creates.chunks(IMPORT_BATCH) {
-            let mut sql =
-                format!("INSERT INTO employees (account_id, created_at, updated_at, {EMPLOYEE_FIELDS}) VALUES ");
-            let per_row = EMPLOYEE_FIELD_COUNT;
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str("($1, $2, $2");
-                for f in 0..per_row {
-                    sql.push_str(&format!(", ${}", 3 + i * per_row + f));
-                }
-                sql.push(')');
-            }
+            let sql = format!(
+                "INSERT INTO employees (account_id, created_at, updated_at, {EMPLOYEE_FIELDS}) VALUES {}",
+                values_list(chunk.len(), EMPLOYEE_FIELD_COUNT, 3, "$1, $2, $2, ")
+            );
             let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(account.0).bind(now.millis());
             for e in chunk {
-                q = bind_employee(q, e, e.absence_info.as_deref().unwrap_or(""));
+                q = bind_employee(q, e, Some(e.absence_info.as_deref().unwrap_or("")));
             }
             // query_as keeps one binding helper for both statement kinds; nothing is returned.
             q.fetch_optional(&mut *tx.tx).await.db()?;
         }
-        for (id, e) in &plan.updates {
-            let current = employee_in(&mut tx.tx, account, *id).await?;
-            let absence = e.absence_info.clone().unwrap_or(current.absence_info);
-            update_row(&mut tx.tx, account, *id, e, &absence, now).await?;
+        for chunk in plan.updates.chunks(IMPORT_BATCH) {
+            // VALUES columns are named column1… on both backends; column1 is
+            // the id, then the fields in EMPLOYEE_FIELDS order. A NULL absence
+            // (column not in the file) keeps the stored text.
+            let sql = format!(
+                "UPDATE employees SET name = v.column2, sort_key = v.column3, email = v.column4, cc = v.column5, \
+                 position = v.column6, responsibility = v.column7, sms_enabled = v.column8, mobile = v.column9, \
+                 deputy_id = v.column10, extension = v.column11, wants_transfer = v.column12, \
+                 vip_transfer = v.column13, vip_sms = v.column14, \
+                 absence_info = COALESCE(v.column15, employees.absence_info), updated_at = $2 \
+                 FROM (VALUES {}) AS v WHERE employees.account_id = $1 AND employees.id = v.column1",
+                values_list(chunk.len(), EMPLOYEE_FIELD_COUNT + 1, 3, "")
+            );
+            let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(account.0).bind(now.millis());
+            for (id, e) in chunk {
+                q = bind_employee(q.bind(*id), e, e.absence_info.as_deref());
+            }
+            q.fetch_optional(&mut *tx.tx).await.db()?;
         }
         if !plan.deputies.is_empty() {
             let ids: HashMap<String, i64> =
@@ -591,17 +598,24 @@ impl SecretaryStore for Db {
                     .db()?
                     .into_iter()
                     .collect();
+            let mut pairs = Vec::with_capacity(plan.deputies.len());
             for (email, deputy) in &plan.deputies {
-                let (Some(id), deputy) = (ids.get(email), deputy.as_ref().and_then(|d| ids.get(d))) else {
-                    return Err(DomainError::validation("file", "import_outdated"));
+                let Some(id) = ids.get(email) else {
+                    return Err(DomainError::conflict("file", "import_outdated"));
                 };
-                sqlx::query("UPDATE employees SET deputy_id = $1 WHERE account_id = $2 AND id = $3")
-                    .bind(deputy.copied())
-                    .bind(account.0)
-                    .bind(*id)
-                    .execute(&mut *tx.tx)
-                    .await
-                    .db()?;
+                pairs.push((*id, deputy.as_ref().and_then(|d| ids.get(d)).copied()));
+            }
+            for chunk in pairs.chunks(IMPORT_BATCH * 4) {
+                let sql = format!(
+                    "UPDATE employees SET deputy_id = v.column2 FROM (VALUES {}) AS v \
+                     WHERE employees.account_id = $1 AND employees.id = v.column1",
+                    values_list(chunk.len(), 2, 2, "")
+                );
+                let mut q = sqlx::query(&sql).bind(account.0);
+                for (id, deputy) in chunk {
+                    q = q.bind(*id).bind(*deputy);
+                }
+                q.execute(&mut *tx.tx).await.db()?;
             }
         }
         insert_audit(&mut tx.tx, account, &audit).await.db()?;
@@ -956,6 +970,27 @@ impl SecretaryStore for Db {
     }
 }
 
+/// `(p, p+1, …), (…)`: `rows` tuples of `cols` placeholders numbered from
+/// `first`, each tuple starting with `prefix` (fixed leading values).
+fn values_list(rows: usize, cols: usize, first: usize, prefix: &str) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(prefix);
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", first + r * cols + c));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 async fn update_row(
     conn: &mut AnyConnection,
     account: AccountId,
@@ -970,7 +1005,7 @@ async fn update_row(
          sms_enabled = $7, mobile = $8, deputy_id = $9, extension = $10, wants_transfer = $11, vip_transfer = $12, \
          vip_sms = $13, absence_info = $14, updated_at = $15 WHERE account_id = $16 AND id = $17 RETURNING {returning}"
     );
-    let row: Option<EmployeeDbRow> = bind_employee(sqlx::query_as(&sql), e, absence)
+    let row: Option<EmployeeDbRow> = bind_employee(sqlx::query_as(&sql), e, Some(absence))
         .bind(now.millis())
         .bind(account.0)
         .bind(id)

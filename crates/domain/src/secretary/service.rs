@@ -575,12 +575,12 @@ impl SecretaryService {
         self.managing(actor, account).await?;
         let text = csv::decode(bytes);
         let existing = self.store.all_employees(account).await?;
-        let mut checked = csv::check(&text, &existing, lang)?;
-        if checked.view.errors.is_empty() && checked.view.creates + checked.view.updates > 0 {
+        let mut view = csv::preview(&text, &existing, lang)?;
+        if view.errors.is_empty() && view.creates + view.updates > 0 {
             let stamp = list_stamp(&existing);
-            checked.view.upload_id = Some(self.store.save_upload(account, &text, &stamp, self.now()).await?);
+            view.upload_id = Some(self.store.save_upload(account, &text, &stamp, self.now()).await?);
         }
-        Ok(checked.view)
+        Ok(view)
     }
 
     /// Writes a previewed import: every row or none. The file is checked

@@ -971,6 +971,7 @@ async fn csv_round_trip_and_imports(backend: Backend) {
     .await;
     let mut with_deputy = employee("Änne Müller", "aenne@a.test");
     with_deputy["deputy_id"] = json!(get_json(&app, &format!("{base}?q=juergen")).await["items"][0]["id"]);
+    with_deputy["absence_info"] = json!("Dienstags frei");
     ok_json(put(&app, &format!("{base}/{}", changed["id"]), with_deputy).await, 200).await;
     let before = get_json(&app, &base).await;
     let audit_before = get_json(&app, &format!("/api/v1/accounts/{a}/audit")).await["total"].clone();
@@ -1034,6 +1035,10 @@ async fn csv_round_trip_and_imports(backend: Backend) {
         "deputy created by the same file"
     );
     assert_eq!(list["items"][1]["position"], "Buchhaltung");
+    assert_eq!(
+        list["items"][1]["absence_info"], "Dienstags frei",
+        "no such column: kept"
+    );
     assert_eq!(list["items"][1]["deputy_name"], "Weiß, Jürgen");
     let audit = get_json(&app, &format!("/api/v1/accounts/{a}/audit")).await;
     assert_eq!(
