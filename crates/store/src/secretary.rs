@@ -6,8 +6,8 @@ use domain::identity::{NewUser, User, UserStatus};
 use domain::outbox::NewMessage;
 use domain::secretary::schedule::{local_bounds, zone};
 use domain::secretary::{
-    Appointment, AuditEntry, AuditPage, Employee, EmployeePage, EmployeeRow, Faq, FaqInput, ImportPlan,
-    NewAppointment, NewAudit, NewEmployee, NewSettings, NewVip, QueryField, SecretaryStore, Settings, Vip,
+    Appointment, AuditEntry, AuditPage, Employee, EmployeePage, EmployeeRow, Faq, FaqInput, ImportPlan, NewAppointment,
+    NewAudit, NewEmployee, NewSettings, NewVip, QueryField, SecretaryStore, Settings, Vip,
 };
 use kernel::{AccountId, DomainError, DomainResult, Timestamp, UserId};
 use sqlx::AnyConnection;
@@ -145,7 +145,12 @@ struct AppointmentRow {
 
 impl From<AppointmentRow> for Appointment {
     fn from(r: AppointmentRow) -> Self {
-        let (start, end) = local_bounds(Timestamp(r.starts_at), Timestamp(r.ends_at), r.all_day != 0, zone(&r.time_zone));
+        let (start, end) = local_bounds(
+            Timestamp(r.starts_at),
+            Timestamp(r.ends_at),
+            r.all_day != 0,
+            zone(&r.time_zone),
+        );
         Appointment {
             id: r.id,
             employee_id: r.employee_id,
@@ -348,7 +353,10 @@ impl SecretaryStore for Db {
             .into_iter()
             .map(|r| {
                 let employee: Employee = r.e.into();
-                let status = r.current_appointment.clone().unwrap_or_else(|| employee.absence_info.clone());
+                let status = r
+                    .current_appointment
+                    .clone()
+                    .unwrap_or_else(|| employee.absence_info.clone());
                 EmployeeRow {
                     employee,
                     deputy_name: r.deputy_name,
@@ -506,7 +514,9 @@ impl SecretaryStore for Db {
         now: Timestamp,
     ) -> DomainResult<User> {
         let mut tx = self.write_tx().await.db()?;
-        let row = crate::identity::insert_user(&mut tx.tx, user, UserStatus::Invited, now).await.db()?;
+        let row = crate::identity::insert_user(&mut tx.tx, user, UserStatus::Invited, now)
+            .await
+            .db()?;
         let created: User = row.into();
         let linked = sqlx::query(
             "UPDATE employees SET login_user_id = $1 WHERE account_id = $2 AND id = $3 AND login_user_id IS NULL",
@@ -547,7 +557,8 @@ impl SecretaryStore for Db {
             return Err(DomainError::not_found("import"));
         }
         for chunk in plan.creates.chunks(IMPORT_BATCH) {
-            let mut sql = format!("INSERT INTO employees (account_id, created_at, updated_at, {EMPLOYEE_FIELDS}) VALUES ");
+            let mut sql =
+                format!("INSERT INTO employees (account_id, created_at, updated_at, {EMPLOYEE_FIELDS}) VALUES ");
             let per_row = EMPLOYEE_FIELD_COUNT;
             for i in 0..chunk.len() {
                 if i > 0 {
@@ -572,15 +583,14 @@ impl SecretaryStore for Db {
             update_row(&mut tx.tx, account, *id, e, &absence, now).await?;
         }
         if !plan.deputies.is_empty() {
-            let ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-                "SELECT email, id FROM employees WHERE account_id = $1",
-            )
-            .bind(account.0)
-            .fetch_all(&mut *tx.tx)
-            .await
-            .db()?
-            .into_iter()
-            .collect();
+            let ids: HashMap<String, i64> =
+                sqlx::query_as::<_, (String, i64)>("SELECT email, id FROM employees WHERE account_id = $1")
+                    .bind(account.0)
+                    .fetch_all(&mut *tx.tx)
+                    .await
+                    .db()?
+                    .into_iter()
+                    .collect();
             for (email, deputy) in &plan.deputies {
                 let (Some(id), deputy) = (ids.get(email), deputy.as_ref().and_then(|d| ids.get(d))) else {
                     return Err(DomainError::validation("file", "import_outdated"));
@@ -729,7 +739,13 @@ impl SecretaryStore for Db {
         Ok(updated)
     }
 
-    async fn delete_appointment(&self, account: AccountId, employee: i64, id: i64, audit: NewAudit) -> DomainResult<()> {
+    async fn delete_appointment(
+        &self,
+        account: AccountId,
+        employee: i64,
+        id: i64,
+        audit: NewAudit,
+    ) -> DomainResult<()> {
         let mut tx = self.write_tx().await.db()?;
         let done = sqlx::query("DELETE FROM appointments WHERE account_id = $1 AND employee_id = $2 AND id = $3")
             .bind(account.0)
@@ -964,7 +980,12 @@ async fn update_row(
     row.map(Into::into).ok_or(DomainError::not_found("employee"))
 }
 
-async fn appointment_in(conn: &mut AnyConnection, account: AccountId, employee: i64, id: i64) -> DomainResult<Appointment> {
+async fn appointment_in(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    employee: i64,
+    id: i64,
+) -> DomainResult<Appointment> {
     let row: Option<AppointmentRow> = sqlx::query_as(&format!(
         "{APPOINTMENT_SELECT} WHERE a.account_id = $1 AND a.employee_id = $2 AND a.id = $3"
     ))

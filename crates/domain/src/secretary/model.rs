@@ -92,7 +92,11 @@ pub fn check_greeting(errors: &mut Vec<FieldError>, raw: &str) -> String {
         let Some(close) = after.find(']') else { break };
         let token = &after[..=close];
         if !GREETING_PLACEHOLDERS.contains(&token) {
-            errors.push(FieldError::with("greeting", "greeting_placeholder_unknown", vec![("placeholder", token.into())]));
+            errors.push(FieldError::with(
+                "greeting",
+                "greeting_placeholder_unknown",
+                vec![("placeholder", token.into())],
+            ));
             return g;
         }
         rest = &after[close + 1..];
@@ -140,7 +144,10 @@ impl NewSettings {
         let mut query_fields = Vec::new();
         for (i, f) in input.query_fields.iter().enumerate() {
             let label = text(&mut errors, &format!("query_fields[{i}].label"), &f.label, 100, true);
-            if query_fields.iter().any(|q: &QueryField| q.label.eq_ignore_ascii_case(&label)) {
+            if query_fields
+                .iter()
+                .any(|q: &QueryField| q.label.eq_ignore_ascii_case(&label))
+            {
                 errors.push(FieldError::new(&format!("query_fields[{i}].label"), "duplicate"));
             }
             query_fields.push(QueryField {
@@ -148,7 +155,12 @@ impl NewSettings {
                 required: f.required,
             });
         }
-        let time_zone = input.time_zone.as_deref().map(str::trim).unwrap_or(&current.time_zone).to_string();
+        let time_zone = input
+            .time_zone
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or(&current.time_zone)
+            .to_string();
         if time_zone.parse::<chrono_tz::Tz>().is_err() {
             errors.push(FieldError::new("time_zone", "time_zone_invalid"));
         }
@@ -328,7 +340,11 @@ impl NewEmployee {
                         cc.push(e);
                     }
                 }
-                Err(_) => errors.push(FieldError::with("cc", "cc_invalid", vec![("value", raw.trim().into()), ("n", (i + 1).to_string())])),
+                Err(_) => errors.push(FieldError::with(
+                    "cc",
+                    "cc_invalid",
+                    vec![("value", raw.trim().into()), ("n", (i + 1).to_string())],
+                )),
             }
         }
         if cc.len() > 10 {
@@ -401,7 +417,10 @@ impl NewEmployee {
         check(self.wants_transfer == e.wants_transfer, "wants_transfer");
         check(self.vip_transfer == e.vip_transfer, "vip_transfer");
         check(self.vip_sms == e.vip_sms, "vip_sms");
-        check(self.absence_info.as_ref().is_none_or(|a| *a == e.absence_info), "absence_info");
+        check(
+            self.absence_info.as_ref().is_none_or(|a| *a == e.absence_info),
+            "absence_info",
+        );
         c
     }
 }

@@ -26,8 +26,13 @@ pub struct ImportPlan {
 pub trait SecretaryStore: Send + Sync {
     /// The stored settings, or None when never saved.
     async fn settings(&self, account: AccountId) -> DomainResult<Option<Settings>>;
-    async fn save_settings(&self, account: AccountId, s: &NewSettings, audit: NewAudit, now: Timestamp)
-        -> DomainResult<Settings>;
+    async fn save_settings(
+        &self,
+        account: AccountId,
+        s: &NewSettings,
+        audit: NewAudit,
+        now: Timestamp,
+    ) -> DomainResult<Settings>;
 
     /// One page, ordered by last name; `status` computed at `now`.
     async fn employees(
@@ -44,8 +49,13 @@ pub trait SecretaryStore: Send + Sync {
     /// The employee whose sub-account login is `user`.
     async fn employee_of_login(&self, account: AccountId, user: kernel::UserId) -> DomainResult<Option<i64>>;
     /// Fails with Conflict(email, employee_email_taken) on a duplicate e-mail.
-    async fn create_employee(&self, account: AccountId, e: &NewEmployee, audit: NewAudit, now: Timestamp)
-        -> DomainResult<Employee>;
+    async fn create_employee(
+        &self,
+        account: AccountId,
+        e: &NewEmployee,
+        audit: NewAudit,
+        now: Timestamp,
+    ) -> DomainResult<Employee>;
     async fn update_employee(
         &self,
         account: AccountId,
@@ -59,8 +69,14 @@ pub trait SecretaryStore: Send + Sync {
     async fn delete_employee(&self, account: AccountId, id: i64, audit: NewAudit) -> DomainResult<Vec<String>>;
     /// Names of the employees who have `id` as deputy.
     async fn deputy_of(&self, account: AccountId, id: i64) -> DomainResult<Vec<String>>;
-    async fn set_absence(&self, account: AccountId, id: i64, text: &str, audit: NewAudit, now: Timestamp)
-        -> DomainResult<Employee>;
+    async fn set_absence(
+        &self,
+        account: AccountId,
+        id: i64,
+        text: &str,
+        audit: NewAudit,
+        now: Timestamp,
+    ) -> DomainResult<Employee>;
     /// Creates an invited member user linked to the employee as its
     /// sub-account login, with the invitation token and mail.
     #[allow(clippy::too_many_arguments)]

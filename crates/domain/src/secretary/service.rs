@@ -153,7 +153,12 @@ impl SecretaryService {
         }
     }
 
-    pub async fn save_settings(&self, actor: &User, account: AccountId, input: &SettingsInput) -> DomainResult<Settings> {
+    pub async fn save_settings(
+        &self,
+        actor: &User,
+        account: AccountId,
+        input: &SettingsInput,
+    ) -> DomainResult<Settings> {
         let access = self.managing(actor, account).await?;
         let current = self.current_settings(account).await?;
         let new = NewSettings::parse(input, &current, access == Access::Manage { operator: true })?;
@@ -212,14 +217,21 @@ impl SecretaryService {
             }
             match self.store.employee(account, d).await {
                 Ok(_) => {}
-                Err(DomainError::NotFound { .. }) => return Err(DomainError::validation("deputy_id", "deputy_invalid")),
+                Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation("deputy_id", "deputy_invalid"))
+                }
                 Err(e) => return Err(e),
             }
         }
         Ok(())
     }
 
-    pub async fn create_employee(&self, actor: &User, account: AccountId, input: &EmployeeInput) -> DomainResult<Employee> {
+    pub async fn create_employee(
+        &self,
+        actor: &User,
+        account: AccountId,
+        input: &EmployeeInput,
+    ) -> DomainResult<Employee> {
         self.managing(actor, account).await?;
         let new = NewEmployee::parse(input)?;
         self.check_deputy(account, &new, None).await?;
@@ -302,7 +314,11 @@ impl SecretaryService {
         allow(self.access(actor, account).await?.can_edit_schedule(id))?;
         let text = text.trim();
         if text.chars().count() > 2000 {
-            return Err(DomainError::validation_with("absence_info", "too_long", vec![("max", "2000".into())]));
+            return Err(DomainError::validation_with(
+                "absence_info",
+                "too_long",
+                vec![("max", "2000".into())],
+            ));
         }
         let e = self.store.employee(account, id).await?;
         let audit = self.audit(actor, "absence.updated", &e.name, text);
@@ -322,7 +338,9 @@ impl SecretaryService {
     ) -> DomainResult<Vec<Appointment>> {
         allow(self.access(actor, account).await?.can_read_employee(employee))?;
         self.store.employee(account, employee).await?;
-        self.store.appointments(account, employee, include_past, self.now()).await
+        self.store
+            .appointments(account, employee, include_past, self.now())
+            .await
     }
 
     pub async fn create_appointment(
@@ -335,8 +353,15 @@ impl SecretaryService {
         allow(self.access(actor, account).await?.can_edit_schedule(employee))?;
         let e = self.store.employee(account, employee).await?;
         let new = schedule::parse_appointment(input, self.zone(account).await?)?;
-        let audit = self.audit(actor, "appointment.created", &e.name, format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text));
-        self.store.create_appointment(account, employee, &new, audit, self.now()).await
+        let audit = self.audit(
+            actor,
+            "appointment.created",
+            &e.name,
+            format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text),
+        );
+        self.store
+            .create_appointment(account, employee, &new, audit, self.now())
+            .await
     }
 
     pub async fn update_appointment(
@@ -350,13 +375,24 @@ impl SecretaryService {
         allow(self.access(actor, account).await?.can_edit_schedule(employee))?;
         let e = self.store.employee(account, employee).await?;
         let new = schedule::parse_appointment(input, self.zone(account).await?)?;
-        let audit = self.audit(actor, "appointment.updated", &e.name, format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text));
+        let audit = self.audit(
+            actor,
+            "appointment.updated",
+            &e.name,
+            format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text),
+        );
         self.store
             .update_appointment(account, employee, id, &new, audit, self.now())
             .await
     }
 
-    pub async fn delete_appointment(&self, actor: &User, account: AccountId, employee: i64, id: i64) -> DomainResult<()> {
+    pub async fn delete_appointment(
+        &self,
+        actor: &User,
+        account: AccountId,
+        employee: i64,
+        id: i64,
+    ) -> DomainResult<()> {
         allow(self.access(actor, account).await?.can_edit_schedule(employee))?;
         let e = self.store.employee(account, employee).await?;
         let a = self.store.appointment(account, employee, id).await?;
@@ -395,7 +431,9 @@ impl SecretaryService {
         if let Some(e) = v.employee_id {
             match self.store.employee(account, e).await {
                 Ok(_) => {}
-                Err(DomainError::NotFound { .. }) => return Err(DomainError::validation("employee_id", "employee_invalid")),
+                Err(DomainError::NotFound { .. }) => {
+                    return Err(DomainError::validation("employee_id", "employee_invalid"))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -486,7 +524,11 @@ impl SecretaryService {
     pub async fn move_faq(&self, actor: &User, account: AccountId, id: i64, up: bool) -> DomainResult<Vec<Faq>> {
         let mut ids: Vec<i64> = self.faqs(actor, account).await?.iter().map(|f| f.id).collect();
         let pos = ids.iter().position(|&f| f == id).ok_or(DomainError::not_found("faq"))?;
-        let other = if up { pos.checked_sub(1) } else { Some(pos + 1).filter(|&p| p < ids.len()) };
+        let other = if up {
+            pos.checked_sub(1)
+        } else {
+            Some(pos + 1).filter(|&p| p < ids.len())
+        };
         if let Some(o) = other {
             ids.swap(pos, o);
         }
@@ -495,7 +537,13 @@ impl SecretaryService {
 
     // ----- audit log ---------------------------------------------------
 
-    pub async fn audit_log(&self, actor: &User, account: AccountId, limit: i64, offset: i64) -> DomainResult<AuditPage> {
+    pub async fn audit_log(
+        &self,
+        actor: &User,
+        account: AccountId,
+        limit: i64,
+        offset: i64,
+    ) -> DomainResult<AuditPage> {
         self.managing(actor, account).await?;
         self.store.audit(account, limit.clamp(1, 200), offset.max(0)).await
     }
@@ -546,12 +594,11 @@ impl SecretaryService {
         if !checked.view.errors.is_empty() {
             return Err(DomainError::conflict("file", "import_outdated"));
         }
-        let detail = format!(
-            "{} new, {} updated",
-            checked.view.creates, checked.view.updates
-        );
+        let detail = format!("{} new, {} updated", checked.view.creates, checked.view.updates);
         let audit = self.audit(actor, "employees.imported", "", detail);
-        self.store.import(account, upload, &checked.plan, audit, self.now()).await?;
+        self.store
+            .import(account, upload, &checked.plan, audit, self.now())
+            .await?;
         Ok(checked.view)
     }
 }

@@ -13,4 +13,5 @@ mod outbox;
 mod portal;
 mod portal_pages;
 mod process;
+mod secretary_pages;
 mod system;

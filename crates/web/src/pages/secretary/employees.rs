@@ -233,7 +233,11 @@ async fn after_save(
 ) -> PageResult<Response> {
     match result {
         Ok(e) => {
-            let key = if id.is_some() { "employee_saved" } else { "employee_created" };
+            let key = if id.is_some() {
+                "employee_saved"
+            } else {
+                "employee_created"
+            };
             done_with(jar, key, &e.name, &format!("/portal/{account}/employees/{}", e.id))
         }
         Err(e) if shown_in_form(&e) => {
@@ -255,7 +259,10 @@ pub async fn create(
     form: CsrfForm<EmployeeForm>,
 ) -> PageResult<Response> {
     let account = AccountId(account);
-    let result = state.secretary.create_employee(&user, account, &form.data.input()).await;
+    let result = state
+        .secretary
+        .create_employee(&user, account, &form.data.input())
+        .await;
     after_save(&state, &ctx, &user, account, None, jar, form, result).await
 }
 

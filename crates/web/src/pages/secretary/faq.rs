@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -154,7 +155,13 @@ pub async fn update(
 }
 
 /// Back to the list, with the problem as an error message when there is one.
-fn back(ctx: &Ctx, jar: CookieJar, account: AccountId, result: Result<(), DomainError>, flash: &str) -> PageResult<Response> {
+fn back(
+    ctx: &Ctx,
+    jar: CookieJar,
+    account: AccountId,
+    result: Result<(), DomainError>,
+    flash: &str,
+) -> PageResult<Response> {
     match result {
         Ok(()) => done(jar, flash, &faq_url(account)),
         Err(e) if shown_in_form(&e) => Ok((
@@ -193,15 +200,18 @@ pub struct OrderForm {
     ids: String,
 }
 
-/// The order after drag and drop (sent by app.js; works as a plain form too).
+/// The order after drag and drop (sent by app.js, which gets a bare 204;
+/// works as a plain form too).
 pub async fn reorder(
     State(state): State<AppState>,
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath(account): PagePath<i64>,
+    headers: HeaderMap,
     jar: CookieJar,
     form: CsrfForm<OrderForm>,
 ) -> PageResult<Response> {
+    let from_script = headers.get("x-requested-with").is_some_and(|v| v == "fetch");
     let account = AccountId(account);
     let ids: Result<Vec<i64>, _> = form
         .data
@@ -215,6 +225,12 @@ pub async fn reorder(
         Ok(ids) => state.secretary.reorder_faqs(&user, account, &ids).await.map(|_| ()),
         Err(_) => Err(DomainError::validation("ids", "faq_order_mismatch")),
     };
+    if from_script {
+        return match result {
+            Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+            Err(e) => Err(e.into()),
+        };
+    }
     back(&ctx, jar, account, result, "faq_moved")
 }
 

@@ -120,7 +120,16 @@ pub async fn upload(
     match state.secretary.import_preview(&user, account, &bytes, ctx.lang).await {
         Ok(plan) => import_page(&state, &ctx, &user, account, None, Some(plan), file_name).await,
         Err(e) if shown_in_form(&e) => {
-            let page = import_page(&state, &ctx, &user, account, Some(error_text(&ctx, &e)), None, file_name).await?;
+            let page = import_page(
+                &state,
+                &ctx,
+                &user,
+                account,
+                Some(error_text(&ctx, &e)),
+                None,
+                file_name,
+            )
+            .await?;
             Ok(with_status(page, &e))
         }
         Err(e) => Err(e.into()),

@@ -59,9 +59,15 @@ pub fn router() -> Router<AppState> {
             &format!("{p}/employees/{{employee_id}}/delete"),
             get(employees::delete_page).post(employees::delete),
         )
-        .route(&format!("{p}/employees/{{employee_id}}/login"), post(employees::create_login))
+        .route(
+            &format!("{p}/employees/{{employee_id}}/login"),
+            post(employees::create_login),
+        )
         .route(&format!("{p}/employees/{{employee_id}}/schedule"), get(schedule::page))
-        .route(&format!("{p}/employees/{{employee_id}}/absence"), post(schedule::save_absence))
+        .route(
+            &format!("{p}/employees/{{employee_id}}/absence"),
+            post(schedule::save_absence),
+        )
         .route(
             &format!("{p}/employees/{{employee_id}}/appointments"),
             post(schedule::create),
@@ -177,7 +183,9 @@ pub fn local_label(s: &str, lang: kernel::Lang) -> String {
         return d.format(if de { "%d.%m.%Y" } else { "%Y-%m-%d" }).to_string();
     }
     if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
-        return t.format(if de { "%d.%m.%Y, %H:%M" } else { "%Y-%m-%d %H:%M" }).to_string();
+        return t
+            .format(if de { "%d.%m.%Y, %H:%M" } else { "%Y-%m-%d %H:%M" })
+            .to_string();
     }
     s.to_string()
 }

@@ -289,7 +289,11 @@ async fn after_appointment(
 ) -> PageResult<Response> {
     match result {
         Ok(_) => {
-            let key = if editing.is_some() { "appointment_saved" } else { "appointment_created" };
+            let key = if editing.is_some() {
+                "appointment_saved"
+            } else {
+                "appointment_created"
+            };
             done(jar, key, &schedule_url(account, id))
         }
         Err(e) if shown_in_form(&e) => {
@@ -351,7 +355,11 @@ pub async fn delete(
     _form: CsrfForm<NoFields>,
 ) -> PageResult<Response> {
     let account = AccountId(account);
-    match state.secretary.delete_appointment(&user, account, id, appointment).await {
+    match state
+        .secretary
+        .delete_appointment(&user, account, id, appointment)
+        .await
+    {
         Ok(()) => done(jar, "appointment_deleted", &schedule_url(account, id)),
         Err(e) if shown_in_form(&e) => Ok((
             jar.add(Flash::cookie_with("error", "secretary_failed", &error_text(&ctx, &e))),

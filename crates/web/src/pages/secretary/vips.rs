@@ -58,10 +58,7 @@ async fn vips_page(
             if !nav.manage {
                 return Err(DomainError::Forbidden.into());
             }
-            let v = vips
-                .iter()
-                .find(|v| v.id == id)
-                .ok_or(DomainError::not_found("vip"))?;
+            let v = vips.iter().find(|v| v.id == id).ok_or(DomainError::not_found("vip"))?;
             let mut f = FormState::default();
             f.set("phone", &v.phone);
             f.set("name", &v.name);
