@@ -221,6 +221,7 @@ impl EmployeeForm {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn after_save(
     state: &AppState,
     ctx: &Ctx,

@@ -63,7 +63,6 @@ struct SettingsPage<'a> {
     sample_last: &'static str,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn settings_page(
     state: &AppState,
     ctx: &Ctx,
