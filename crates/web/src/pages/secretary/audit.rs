@@ -58,7 +58,7 @@ pub async fn page(
             who: a.actor_name,
             action: ctx.tk("audit.", &a.action),
             subject: a.subject,
-            detail: a.detail,
+            detail: detail(&ctx, &a.action, a.detail),
         })
         .collect();
     Ok(render(&AuditPage {
@@ -67,4 +67,16 @@ pub async fn page(
         rows,
         paging,
     }))
+}
+
+/// Changed-field lists ("name, mobile") are shown with the fields' names.
+fn detail(ctx: &Ctx, action: &str, detail: String) -> String {
+    if !matches!(action, "employee.updated" | "settings.updated") || detail.is_empty() {
+        return detail;
+    }
+    detail
+        .split(", ")
+        .map(|f| ctx.tk("secretary.fields.", f))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
