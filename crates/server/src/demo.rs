@@ -3,9 +3,11 @@
 
 use domain::accounts::AccountInput;
 use domain::identity::tokens::{self, TokenKind};
+use domain::identity::User;
 use domain::identity::{AccountRole, PlatformRole, UserInput};
 use domain::portal::{InviteInput, NewConsent, NewRegistration, PortalStore, PRIVACY_VERSION};
-use kernel::{EmailAddress, Lang};
+use domain::secretary::{AppointmentInput, EmployeeInput, FaqInput, QueryField, SettingsInput, VipInput};
+use kernel::{AccountId, EmailAddress, Lang};
 
 use crate::Services;
 
@@ -107,6 +109,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
         ),
     ];
     let mut anna = None;
+    let mut operator = None;
     for (email, first, last, platform_role, membership) in users {
         let user = s
             .identity
@@ -122,6 +125,8 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
             .await?;
         if email.starts_with("anna.") {
             anna = Some(user);
+        } else if email.starts_with("operator@") {
+            operator = Some(user);
         }
     }
     // The portal at work: a registration waiting for Anna's approval and an
@@ -151,7 +156,245 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
             language: None,
         };
         s.portal.invite(&anna, ids[0], &invite).await?;
+        if let Some(op) = &operator {
+            secretary(s, op, &anna, ids[0]).await?;
+        }
     }
     tracing::info!("demo: seeded 3 customer accounts and 6 logins (password {DEMO_PASSWORD})");
     Ok(true)
+}
+
+/// The virtual secretary of Mustermann AG: settings (transfer tariff, set by
+/// the operator), employees with deputies, absence info and appointments
+/// (one running now, one ahead), VIP callers and an FAQ.
+async fn secretary(s: &Services, operator: &User, anna: &User, account: AccountId) -> anyhow::Result<()> {
+    let sec = &s.secretary;
+    sec.save_settings(
+        operator,
+        account,
+        &SettingsInput {
+            greeting: "Herzlich Willkommen bei der Mustermann AG, mein Name ist [Vorname, Nachname]. Was kann ich für Sie tun?"
+                .into(),
+            instructions: "Anfragen zu Lieferterminen bitte an den Vertrieb (Frau Wagner) verbinden.".into(),
+            with_transfer: Some(true),
+            query_fields: vec![QueryField {
+                label: "Kundennummer".into(),
+                required: false,
+            }],
+            time_zone: Some("Europe/Berlin".into()),
+        },
+    )
+    .await?;
+    let people = [
+        (
+            "Anna Mustermann",
+            "Geschäftsführerin",
+            "Strategie, Presse",
+            "0170 1111111",
+            "10",
+            true,
+        ),
+        (
+            "Wagner, Sabine",
+            "Vertriebsleiterin",
+            "Neukunden/Interessenten",
+            "0171 2222222",
+            "21",
+            true,
+        ),
+        (
+            "Thomas Becker",
+            "Vertrieb Außendienst",
+            "Bestandskunden Nord",
+            "",
+            "22",
+            false,
+        ),
+        ("Öztürk, Elif", "Buchhaltung", "Rechnungen, Mahnungen", "", "31", false),
+        (
+            "Jan Schulze",
+            "Technischer Support",
+            "Reklamationen",
+            "0152 3333333",
+            "41",
+            false,
+        ),
+        ("Müller, Petra", "Empfang", "Zentrale, Post", "", "", false),
+        ("Lukas Hoffmann", "Einkauf", "Lieferanten", "", "51", false),
+    ];
+    let mut ids = Vec::new();
+    for (name, position, responsibility, mobile, extension, transfer) in people {
+        let email = format!(
+            "{}@mustermann.example",
+            domain::secretary::fold(&name.replace(", ", ".").replace(' ', "."))
+        );
+        let e = sec
+            .create_employee(
+                anna,
+                account,
+                &EmployeeInput {
+                    name: name.into(),
+                    email,
+                    position: position.into(),
+                    responsibility: responsibility.into(),
+                    sms_enabled: !mobile.is_empty(),
+                    mobile: mobile.into(),
+                    extension: extension.into(),
+                    wants_transfer: transfer,
+                    vip_transfer: !transfer && !extension.is_empty(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        ids.push(e);
+    }
+    // Deputies: Wagner stands in for Becker and Mustermann, Schulze for Hoffmann.
+    for (who, deputy) in [(2, 1), (0, 1), (6, 4)] {
+        let e = &ids[who];
+        let input = EmployeeInput {
+            name: e.name.clone(),
+            email: e.email.clone(),
+            position: e.position.clone(),
+            responsibility: e.responsibility.clone(),
+            sms_enabled: e.sms_enabled,
+            mobile: e.mobile.clone().unwrap_or_default(),
+            deputy_id: Some(ids[deputy].id),
+            extension: e.extension.clone(),
+            wants_transfer: e.wants_transfer,
+            vip_transfer: e.vip_transfer,
+            ..Default::default()
+        };
+        sec.update_employee(anna, account, e.id, &input).await?;
+    }
+    sec.set_absence(
+        anna,
+        account,
+        ids[3].id,
+        "Frau Öztürk ist nur vormittags im Hause. Darf ich einen Rückruf ausrichten?",
+    )
+    .await?;
+    sec.set_absence(
+        anna,
+        account,
+        ids[0].id,
+        "Bitte Rückruf anbieten; dringende Anliegen an Frau Wagner.",
+    )
+    .await?;
+    let today = s
+        .env
+        .clock
+        .now()
+        .to_datetime()
+        .with_timezone(&chrono_tz_berlin())
+        .date_naive();
+    let day = |d: i64| (today + chrono::Duration::days(d)).format("%Y-%m-%d").to_string();
+    let appointments = [
+        (
+            2,
+            day(-2),
+            day(5),
+            format!(
+                "Im Urlaub – Rückrufe ab dem {}",
+                (today + chrono::Duration::days(6)).format("%d.%m.")
+            ),
+        ),
+        (
+            0,
+            format!("{}T08:00", day(3)),
+            format!("{}T17:00", day(3)),
+            "Ganztägig auf der Messe in Hannover – bitte Rückruf anbieten.".to_string(),
+        ),
+        (4, day(10), day(12), "Schulung – nur per E-Mail erreichbar.".to_string()),
+    ];
+    for (who, start, end, text) in appointments {
+        sec.create_appointment(anna, account, ids[who].id, &AppointmentInput { start, end, text })
+            .await?;
+    }
+    for (phone, name, note, employee) in [
+        (
+            "030 98765432",
+            "Herr Dr. Krause (Krause Logistik)",
+            "Bitte nicht nach den Kontaktdaten fragen – sind bekannt. Immer durchstellen.",
+            None,
+        ),
+        (
+            "0171 5550123",
+            "Frau Schneider (Hausbank)",
+            "Direkt zu Frau Mustermann durchstellen.",
+            Some(ids[0].id),
+        ),
+        (
+            "+49 89 1234567",
+            "Herr Vogel",
+            "Bitte ausrichten, dass kein Interesse am Angebot besteht.",
+            Some(ids[1].id),
+        ),
+    ] {
+        sec.create_vip(
+            anna,
+            account,
+            &VipInput {
+                phone: phone.into(),
+                name: name.into(),
+                note: note.into(),
+                employee_id: employee,
+            },
+        )
+        .await?;
+    }
+    // Jan Schulze keeps his own absences current with a sub-account login:
+    // the invitation is accepted here as he would from the e-mail.
+    sec.create_login(anna, account, ids[4].id, None).await?;
+    let invitation = s
+        .outbox
+        .list(None, 20)
+        .await?
+        .into_iter()
+        .find(|m| m.recipient == ids[4].email)
+        .and_then(|m| {
+            let start = m.body_text.find("/welcome/")? + "/welcome/".len();
+            let token: String = m.body_text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            Some(token)
+        });
+    if let Some(token) = invitation {
+        s.portal.activate(&token, true, true, DEMO_PASSWORD).await?;
+    }
+    for (q, a) in [
+        (
+            "Wo finde ich die Bestellliste?",
+            "Auf der Website unter mustermann.example/service.",
+        ),
+        (
+            "Wie sind Ihre Öffnungszeiten?",
+            "Montag bis Freitag 8–17 Uhr, freitags bis 15 Uhr.",
+        ),
+        (
+            "Wohin schicke ich Bewerbungen?",
+            "Bitte per E-Mail an jobs@mustermann.example.",
+        ),
+        (
+            "Haben Sie einen Notdienst?",
+            "Ja, für Wartungskunden unter 0800 1234567 rund um die Uhr.",
+        ),
+    ] {
+        sec.create_faq(
+            anna,
+            account,
+            &FaqInput {
+                question: q.into(),
+                answer: a.into(),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn chrono_tz_berlin() -> chrono::FixedOffset {
+    // Close enough for picking demo dates (CET); the service reads them in
+    // the account's real time zone.
+    chrono::FixedOffset::east_opt(3600).expect("valid offset")
 }

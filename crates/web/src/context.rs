@@ -28,18 +28,42 @@ pub struct Flash {
     pub kind: String,
     /// Translation key under `flash.`
     pub key: String,
+    /// Fills `%{arg}` (and after a `|`, `%{arg2}`) in the text, e.g. the
+    /// names concerned; shown escaped.
+    pub arg: String,
 }
 
 impl Flash {
     fn parse(raw: &str) -> Option<Flash> {
-        let (kind, key) = raw.split_once(':')?;
+        let (kind, rest) = raw.split_once(':')?;
+        let (key, arg) = rest.split_once(':').unwrap_or((rest, ""));
         let ok = matches!(kind, "success" | "info" | "error")
             && !key.is_empty()
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let arg = serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("a={arg}"))
+            .ok()
+            .and_then(|v| v.into_iter().next())
+            .map(|(_, v)| v)
+            .unwrap_or_default();
         ok.then(|| Flash {
             kind: kind.to_string(),
             key: key.to_string(),
+            arg,
         })
+    }
+
+    /// The message in `lang` (`arg` "a|b" fills `%{arg}` and `%{arg2}`).
+    pub fn text(&self, lang: &Lang) -> String {
+        let (a, b) = self.arg.split_once('|').unwrap_or((&self.arg, ""));
+        kernel::tr_args(*lang, &format!("flash.{}", self.key), &[("arg", a), ("arg2", b)])
+    }
+
+    /// Like [`Flash::cookie`], with `arg` for the text's `%{arg}` (kept short).
+    pub fn cookie_with(kind: &str, key: &str, arg: &str) -> Cookie<'static> {
+        let short: String = arg.chars().take(600).collect();
+        let mut c = Flash::cookie(kind, key);
+        c.set_value(format!("{kind}:{key}:{}", urlencode(&short)));
+        c
     }
 
     /// The cookie that carries a flash to the next page.
@@ -78,6 +102,16 @@ impl Ctx {
     /// ("roles." + "admin").
     pub fn tk(&self, prefix: &str, suffix: impl std::fmt::Display) -> String {
         kernel::tr(self.lang, &format!("{prefix}{suffix}"))
+    }
+
+    /// Whether the page is one of the account's secretary pages (sidebar).
+    pub fn in_secretary(&self, account: &kernel::AccountId) -> bool {
+        let Some(rest) = self.path.strip_prefix(&format!("/portal/{account}/")) else {
+            return false;
+        };
+        ["secretary", "employees", "vips", "faq", "audit"]
+            .iter()
+            .any(|p| rest == *p || rest.starts_with(&format!("{p}/")))
     }
 
     /// A cookie with the site's attributes: HttpOnly, SameSite=Lax, Secure on https.

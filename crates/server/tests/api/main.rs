@@ -14,4 +14,5 @@ mod portal;
 mod portal_pages;
 mod process;
 mod secretary;
+mod secretary_pages;
 mod system;

@@ -3,6 +3,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::accounts::Account;
 use domain::identity::User;
+use domain::secretary::Access;
 
 use super::render;
 use crate::context::Ctx;
@@ -27,7 +28,16 @@ struct HomePage<'a> {
     ctx: &'a Ctx,
     user: &'a User,
     stats: Option<OperatorStats>,
-    memberships: Vec<(Account, &'static str)>,
+    memberships: Vec<MembershipRow>,
+}
+
+pub struct MembershipRow {
+    account: Account,
+    role: &'static str,
+    /// Where the secretary starts for this person (own schedule for a sub-account).
+    secretary: String,
+    /// A sub-account login: may only keep their own absences current.
+    own: bool,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx, PageUser(user): PageUser) -> PageResult<Response> {
@@ -46,7 +56,13 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, PageUser(user): PageU
     // The memberships came with the session; only the account names are read.
     let mut memberships = Vec::new();
     for m in &ctx.memberships {
-        memberships.push((state.accounts.get(m.account_id).await?, m.role.as_str()));
+        let access = state.secretary.access(&user, m.account_id).await?;
+        memberships.push(MembershipRow {
+            account: state.accounts.get(m.account_id).await?,
+            role: m.role.as_str(),
+            secretary: super::secretary::start_url(m.account_id, access),
+            own: matches!(access, Access::Own(_)),
+        });
     }
     Ok(render(&HomePage {
         ctx: &ctx,

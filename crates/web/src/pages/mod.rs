@@ -9,6 +9,7 @@ mod operator;
 mod portal;
 mod profile;
 mod register;
+mod secretary;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/dev/mailbox/{id}", get(dev::message))
         .route("/dev/mailbox/{id}/html", get(dev::message_html))
         .merge(portal::router())
+        .merge(secretary::router())
 }
 
 /// Renders a template into an HTML response.
