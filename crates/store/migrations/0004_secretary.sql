@@ -15,7 +15,8 @@ CREATE TABLE employees (
     id {{id}},
     account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
-    sort_key TEXT NOT NULL,
+    -- Folded "last first" (see domain::secretary::sort_key), compared bytewise.
+    sort_key TEXT {{bytewise}} NOT NULL,
     email TEXT NOT NULL,
     -- CC addresses, one per line
     cc TEXT NOT NULL DEFAULT '',

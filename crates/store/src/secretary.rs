@@ -324,15 +324,27 @@ impl SecretaryStore for Db {
     ) -> DomainResult<EmployeePage> {
         let pattern = like_pattern(search);
         let folded = like_pattern(&domain::secretary::fold(search));
-        let filter = "e.account_id = $1 AND (LOWER(e.name) LIKE $2 ESCAPE '\\' OR e.sort_key LIKE $3 ESCAPE '\\' \
-                      OR LOWER(e.email) LIKE $2 ESCAPE '\\' OR LOWER(e.position) LIKE $2 ESCAPE '\\' \
-                      OR LOWER(e.responsibility) LIKE $2 ESCAPE '\\')";
+        // Without a search term the index on (account_id, sort_key, id) serves
+        // the page directly; deputy and appointment are looked up for the
+        // page's rows only (PostgreSQL would compute them for skipped rows too).
+        let filter = if search.is_empty() {
+            "e.account_id = $1 AND $2 = $3"
+        } else {
+            "e.account_id = $1 AND (LOWER(e.name) LIKE $2 ESCAPE '\\' OR e.sort_key LIKE $3 ESCAPE '\\' \
+             OR LOWER(e.email) LIKE $2 ESCAPE '\\' OR LOWER(e.position) LIKE $2 ESCAPE '\\' \
+             OR LOWER(e.responsibility) LIKE $2 ESCAPE '\\')"
+        };
+        let (pattern, folded) = if search.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (pattern, folded)
+        };
         let rows: Vec<ListRow> = sqlx::query_as(&format!(
             "SELECT {EMPLOYEE_COLUMNS}, d.name AS deputy_name, \
              (SELECT a.text FROM appointments a WHERE a.employee_id = e.id AND a.starts_at <= $4 AND a.ends_at > $4 \
               ORDER BY a.starts_at DESC, a.id DESC LIMIT 1) AS current_appointment \
-             FROM employees e LEFT JOIN employees d ON d.id = e.deputy_id \
-             WHERE {filter} ORDER BY e.sort_key, e.id LIMIT $5 OFFSET $6"
+             FROM (SELECT * FROM employees e WHERE {filter} ORDER BY e.sort_key, e.id LIMIT $5 OFFSET $6) e \
+             LEFT JOIN employees d ON d.id = e.deputy_id ORDER BY e.sort_key, e.id"
         ))
         .bind(account.0)
         .bind(&pattern)
