@@ -136,7 +136,79 @@ fn employee(name: &str, email: &str) -> EmployeeInput {
     }
 }
 
+/// The import pages: a Windows-1252 file with an error shows the line and
+/// writes nothing; a clean file shows its preview and is written on confirm,
+/// once.
+async fn import_preview_and_confirm_in_the_pages(backend: Backend) {
+    let Some(Setup { app, account, admin }) = setup(backend).await else {
+        return;
+    };
+    let b = Browser::login(&app, &admin.email).await;
+    let upload = |bytes: Vec<u8>| {
+        let b = &b;
+        async move {
+            let token = b.csrf().await;
+            let mut body = format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n\
+                 --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"liste.csv\"\r\n\
+                 Content-Type: text/csv\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(b"\r\n--XyZ--\r\n");
+            b.c.post(format!("{}/portal/{account}/employees/import", b.url))
+                .header("content-type", "multipart/form-data; boundary=XyZ")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = b"Name;E-Mail\r\nGr\xF6\xDFe, J\xF6rg;joerg@muster.test\r\nKaputt;keine-mail\r\n".to_vec();
+    let r = upload(bad).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Größe, Jörg"), "Windows-1252 decoded");
+    assert!(html.contains("keine gültige E-Mail-Adresse"), "the row error is shown");
+    assert!(
+        hidden_value(&html, "upload_id").is_none(),
+        "no confirm button with errors"
+    );
+    let sec = &app.services.secretary;
+    assert_eq!(sec.employees(&admin, account, "", 50, 0).await.unwrap().total, 0);
+
+    let good = b"Name;E-Mail\r\nGr\xF6\xDFe, J\xF6rg;joerg@muster.test\r\n".to_vec();
+    let html = upload(good).await.text().await.unwrap();
+    let id = hidden_value(&html, "upload_id").expect("confirm form");
+    assert_eq!(
+        sec.employees(&admin, account, "", 50, 0).await.unwrap().total,
+        0,
+        "preview writes nothing"
+    );
+    let to = b
+        .post_redirect(
+            &format!("/portal/{account}/employees/import/commit"),
+            &[("upload_id", &id)],
+        )
+        .await;
+    assert_eq!(to, format!("/portal/{account}/employees"));
+    let list = sec.employees(&admin, account, "", 50, 0).await.unwrap();
+    assert_eq!(list.items[0].employee.name, "Größe, Jörg");
+    // A second confirm of the same upload writes nothing more.
+    let html = b
+        .post_page(
+            &format!("/portal/{account}/employees/import/commit"),
+            &[("upload_id", &id)],
+            404,
+        )
+        .await;
+    assert!(html.contains("erneut"), "asks to upload again");
+    assert_eq!(sec.employees(&admin, account, "", 50, 0).await.unwrap().total, 1);
+    app.stop().await;
+}
+
 db_test!(
+    import_preview_and_confirm_in_the_pages,
     greeting_without_placeholder_is_refused_next_to_the_field,
     employee_forms_with_errors_and_deputy_warning,
     sub_account_sees_only_its_own_schedule,
