@@ -207,7 +207,161 @@ async fn import_preview_and_confirm_in_the_pages(backend: Backend) {
     app.stop().await;
 }
 
+/// An admin of one account gets 404 for every secretary page and form of
+/// another account (and for its ids under their own account's path); the
+/// other account's data stays as it was.
+async fn pages_of_another_account_are_not_found(backend: Backend) {
+    let Some(Setup { app, account: a, admin }) = setup(backend).await else {
+        return;
+    };
+    let s = &app.services;
+    let b = s
+        .accounts
+        .create(&AccountInput {
+            customer_number: "K-20002".into(),
+            postal_code: "80331".into(),
+            name: "Andere AG".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .id;
+    let boss = app
+        .create_user("chef@andere.test", None, Some((b, AccountRole::SuperAdmin)))
+        .await;
+    let sec = &s.secretary;
+    let e = sec
+        .create_employee(&boss, b, &employee("Bea Andere", "bea@andere.test"))
+        .await
+        .unwrap();
+    let appt = AppointmentInput {
+        start: "2099-01-01".into(),
+        end: "2099-01-02".into(),
+        text: "B".into(),
+    };
+    let ap = sec.create_appointment(&boss, b, e.id, &appt).await.unwrap();
+    let vip = domain::secretary::VipInput {
+        phone: "0170 1234567".into(),
+        name: "B-VIP".into(),
+        note: String::new(),
+        employee_id: None,
+    };
+    let v = sec.create_vip(&boss, b, &vip).await.unwrap();
+    let qa = FaqInput {
+        question: "B?".into(),
+        answer: "B".into(),
+    };
+    let f = sec.create_faq(&boss, b, &qa).await.unwrap();
+    let audit_before = sec.audit_log(&boss, b, 50, 0).await.unwrap().total;
+
+    let br = Browser::login(&app, &admin.email).await;
+    let (eid, apid, vid, fid) = (e.id, ap.id, v.id, f.id);
+    let mut gets = vec![
+        format!("/portal/{b}/secretary"),
+        format!("/portal/{b}/employees"),
+        format!("/portal/{b}/employees/new"),
+        format!("/portal/{b}/employees/export"),
+        format!("/portal/{b}/employees/import"),
+        format!("/portal/{b}/vips"),
+        format!("/portal/{b}/faq"),
+        format!("/portal/{b}/audit"),
+    ];
+    let mut posts: Vec<(String, Vec<(&str, String)>)> = vec![
+        (format!("/portal/{b}/secretary"), vec![("greeting", "[Vorname]".into())]),
+        (
+            format!("/portal/{b}/employees"),
+            vec![("name", "X".into()), ("email", "x@a.test".into())],
+        ),
+        (
+            format!("/portal/{b}/employees/import/commit"),
+            vec![("upload_id", "1".into())],
+        ),
+        (
+            format!("/portal/{b}/vips"),
+            vec![("phone", "0170 7654321".into()), ("name", "X".into())],
+        ),
+        (
+            format!("/portal/{b}/faq"),
+            vec![("question", "X".into()), ("answer", "X".into())],
+        ),
+        (format!("/portal/{b}/faq/order"), vec![("ids", fid.to_string())]),
+    ];
+    for acc in [b, a] {
+        gets.extend([
+            format!("/portal/{acc}/employees/{eid}"),
+            format!("/portal/{acc}/employees/{eid}/delete"),
+            format!("/portal/{acc}/employees/{eid}/schedule"),
+            format!("/portal/{acc}/employees/{eid}/appointments/{apid}"),
+            format!("/portal/{acc}/vips/{vid}"),
+            format!("/portal/{acc}/faq/{fid}"),
+        ]);
+        posts.extend([
+            (
+                format!("/portal/{acc}/employees/{eid}"),
+                vec![("name", "X".into()), ("email", "x@a.test".into())],
+            ),
+            (format!("/portal/{acc}/employees/{eid}/delete"), vec![]),
+            (format!("/portal/{acc}/employees/{eid}/login"), vec![]),
+            (
+                format!("/portal/{acc}/employees/{eid}/absence"),
+                vec![("absence_info", "weg".into())],
+            ),
+            (
+                format!("/portal/{acc}/employees/{eid}/appointments"),
+                vec![
+                    ("start_date", "2099-02-01".into()),
+                    ("end_date", "2099-02-02".into()),
+                    ("text", "X".into()),
+                ],
+            ),
+            (
+                format!("/portal/{acc}/employees/{eid}/appointments/{apid}"),
+                vec![
+                    ("start_date", "2099-02-01".into()),
+                    ("end_date", "2099-02-02".into()),
+                    ("text", "X".into()),
+                ],
+            ),
+            (
+                format!("/portal/{acc}/employees/{eid}/appointments/{apid}/delete"),
+                vec![],
+            ),
+            (
+                format!("/portal/{acc}/vips/{vid}"),
+                vec![("phone", "0170 7654321".into()), ("name", "X".into())],
+            ),
+            (format!("/portal/{acc}/vips/{vid}/delete"), vec![]),
+            (
+                format!("/portal/{acc}/faq/{fid}"),
+                vec![("question", "X".into()), ("answer", "X".into())],
+            ),
+            (
+                format!("/portal/{acc}/faq/{fid}/move"),
+                vec![("direction", "down".into())],
+            ),
+            (format!("/portal/{acc}/faq/{fid}/delete"), vec![]),
+        ]);
+    }
+    for path in &gets {
+        assert_eq!(br.get(path).await.status(), 404, "GET {path}");
+    }
+    for (path, fields) in &posts {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(br.post(path, &fields).await.status(), 404, "POST {path}");
+    }
+    // Nothing of B changed.
+    assert_eq!(sec.employee(&boss, b, eid).await.unwrap(), e);
+    assert_eq!(sec.appointments(&boss, b, eid, true).await.unwrap(), vec![ap]);
+    assert_eq!(sec.vips(&boss, b, None).await.unwrap()[0].name, "B-VIP");
+    assert_eq!(sec.faqs(&boss, b).await.unwrap()[0].question, "B?");
+    assert!(sec.settings(&boss, b).await.unwrap().updated_at.is_none());
+    assert_eq!(sec.audit_log(&boss, b, 50, 0).await.unwrap().total, audit_before);
+    assert_eq!(sec.employees(&admin, a, "", 50, 0).await.unwrap().total, 0);
+    app.stop().await;
+}
+
 db_test!(
+    pages_of_another_account_are_not_found,
     import_preview_and_confirm_in_the_pages,
     greeting_without_placeholder_is_refused_next_to_the_field,
     employee_forms_with_errors_and_deputy_warning,
