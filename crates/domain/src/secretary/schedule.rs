@@ -119,6 +119,19 @@ pub fn local_bounds(starts_at: Timestamp, ends_at: Timestamp, all_day: bool, tz:
     }
 }
 
+/// A short German description of the span for the audit log, e.g.
+/// "22.11.2026 – 29.11.2026" or "27.11.2026 08:00 – 27.11.2026 17:00".
+pub fn describe(a: &NewAppointment, tz: Tz) -> String {
+    let (start, end) = local_bounds(a.starts_at, a.ends_at, a.all_day, tz);
+    let german = |iso: &str| {
+        NaiveDateTime::parse_from_str(iso, "%Y-%m-%dT%H:%M")
+            .map(|t| t.format("%d.%m.%Y %H:%M").to_string())
+            .or_else(|_| NaiveDate::parse_from_str(iso, "%Y-%m-%d").map(|d| d.format("%d.%m.%Y").to_string()))
+            .unwrap_or_else(|_| iso.to_string())
+    };
+    format!("{} – {}", german(&start), german(&end))
+}
+
 /// The appointment that applies at `at`: among those running, the one
 /// that started latest (the later-created one on a tie).
 pub fn active_at(appointments: &[Appointment], at: Timestamp) -> Option<&Appointment> {
@@ -241,6 +254,14 @@ mod tests {
         .unwrap();
         let berlin = parse_appointment(&input("2026-07-01T09:00", "2026-07-01T10:00"), BERLIN).unwrap();
         assert_eq!(ny.starts_at.0 - berlin.starts_at.0, 6 * 3_600_000);
+    }
+
+    #[test]
+    fn spans_are_described_in_german() {
+        let a = parse_appointment(&input("2026-11-22", "2026-11-29"), BERLIN).unwrap();
+        assert_eq!(describe(&a, BERLIN), "22.11.2026 – 29.11.2026");
+        let b = parse_appointment(&input("2026-11-27T08:00", "2026-11-27T17:00"), BERLIN).unwrap();
+        assert_eq!(describe(&b, BERLIN), "27.11.2026 08:00 – 27.11.2026 17:00");
     }
 
     #[test]

@@ -360,13 +360,10 @@ impl SecretaryService {
     ) -> DomainResult<Appointment> {
         allow(self.access(actor, account).await?.can_edit_schedule(employee))?;
         let e = self.store.employee(account, employee).await?;
-        let new = schedule::parse_appointment(input, self.zone(account).await?)?;
-        let audit = self.audit(
-            actor,
-            "appointment.created",
-            &e.name,
-            format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text),
-        );
+        let zone = self.zone(account).await?;
+        let new = schedule::parse_appointment(input, zone)?;
+        let detail = format!("{}: {}", schedule::describe(&new, zone), new.text);
+        let audit = self.audit(actor, "appointment.created", &e.name, detail);
         self.store
             .create_appointment(account, employee, &new, audit, self.now())
             .await
@@ -382,13 +379,10 @@ impl SecretaryService {
     ) -> DomainResult<Appointment> {
         allow(self.access(actor, account).await?.can_edit_schedule(employee))?;
         let e = self.store.employee(account, employee).await?;
-        let new = schedule::parse_appointment(input, self.zone(account).await?)?;
-        let audit = self.audit(
-            actor,
-            "appointment.updated",
-            &e.name,
-            format!("{} – {}: {}", input.start.trim(), input.end.trim(), new.text),
-        );
+        let zone = self.zone(account).await?;
+        let new = schedule::parse_appointment(input, zone)?;
+        let detail = format!("{}: {}", schedule::describe(&new, zone), new.text);
+        let audit = self.audit(actor, "appointment.updated", &e.name, detail);
         self.store
             .update_appointment(account, employee, id, &new, audit, self.now())
             .await
