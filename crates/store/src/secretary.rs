@@ -771,19 +771,15 @@ impl SecretaryStore for Db {
         id: i64,
         audit: NewAudit,
     ) -> DomainResult<()> {
-        let mut tx = self.write_tx().await.db()?;
-        let done = sqlx::query("DELETE FROM appointments WHERE account_id = $1 AND employee_id = $2 AND id = $3")
-            .bind(account.0)
-            .bind(employee)
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await
-            .db()?;
-        if done.rows_affected() == 0 {
-            return Err(DomainError::not_found("appointment"));
-        }
-        insert_audit(&mut tx.tx, account, &audit).await.db()?;
-        tx.commit().await.db()
+        delete_audited(
+            self,
+            "DELETE FROM appointments WHERE account_id = $1 AND employee_id = $2 AND id = $3",
+            &[account.0, employee, id],
+            "appointment",
+            account,
+            &audit,
+        )
+        .await
     }
 
     async fn vips(&self, account: AccountId, employee: Option<i64>) -> DomainResult<Vec<Vip>> {
@@ -860,18 +856,15 @@ impl SecretaryStore for Db {
     }
 
     async fn delete_vip(&self, account: AccountId, id: i64, audit: NewAudit) -> DomainResult<()> {
-        let mut tx = self.write_tx().await.db()?;
-        let done = sqlx::query("DELETE FROM vips WHERE account_id = $1 AND id = $2")
-            .bind(account.0)
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await
-            .db()?;
-        if done.rows_affected() == 0 {
-            return Err(DomainError::not_found("vip"));
-        }
-        insert_audit(&mut tx.tx, account, &audit).await.db()?;
-        tx.commit().await.db()
+        delete_audited(
+            self,
+            "DELETE FROM vips WHERE account_id = $1 AND id = $2",
+            &[account.0, id],
+            "vip",
+            account,
+            &audit,
+        )
+        .await
     }
 
     async fn faqs(&self, account: AccountId) -> DomainResult<Vec<Faq>> {
@@ -917,18 +910,15 @@ impl SecretaryStore for Db {
     }
 
     async fn delete_faq(&self, account: AccountId, id: i64, audit: NewAudit) -> DomainResult<()> {
-        let mut tx = self.write_tx().await.db()?;
-        let done = sqlx::query("DELETE FROM faqs WHERE account_id = $1 AND id = $2")
-            .bind(account.0)
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await
-            .db()?;
-        if done.rows_affected() == 0 {
-            return Err(DomainError::not_found("faq"));
-        }
-        insert_audit(&mut tx.tx, account, &audit).await.db()?;
-        tx.commit().await.db()
+        delete_audited(
+            self,
+            "DELETE FROM faqs WHERE account_id = $1 AND id = $2",
+            &[account.0, id],
+            "faq",
+            account,
+            &audit,
+        )
+        .await
     }
 
     async fn reorder_faqs(&self, account: AccountId, ids: &[i64], audit: NewAudit) -> DomainResult<Vec<Faq>> {
@@ -1001,6 +991,29 @@ fn values_list(rows: usize, cols: usize, first: usize, prefix: &str) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// Runs a DELETE of one tenant row (`ids` bound as $1, $2, …) and records
+/// the audit entry in the same transaction; NotFound when nothing matched.
+async fn delete_audited(
+    db: &Db,
+    sql: &str,
+    ids: &[i64],
+    what: &'static str,
+    account: AccountId,
+    audit: &NewAudit,
+) -> DomainResult<()> {
+    let mut tx = db.write_tx().await.db()?;
+    let mut q = sqlx::query(sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let done = q.execute(&mut *tx.tx).await.db()?;
+    if done.rows_affected() == 0 {
+        return Err(DomainError::not_found(what));
+    }
+    insert_audit(&mut tx.tx, account, audit).await.db()?;
+    tx.commit().await.db()
 }
 
 async fn update_row(

@@ -43,6 +43,25 @@ pub struct InviteInput {
     pub language: Option<Lang>,
 }
 
+/// A new invitation token (for a user created in the same transaction)
+/// and the mail with its welcome link.
+pub(crate) fn invitation(
+    env: &Env,
+    lang: Lang,
+    first_name: &str,
+    inviter: &User,
+    account: AccountId,
+    email: &str,
+) -> (tokens::NewToken, crate::outbox::NewMessage) {
+    let (secret, token) = tokens::issue(TokenKind::Invitation, None, None, env.clock.now());
+    let mail = Mail::new(lang, "mail.invitation")
+        .arg("first_name", first_name)
+        .arg("inviter", &inviter.display_name())
+        .button("mail.invitation.button", &env.link(&format!("/welcome/{secret}")))
+        .to(Some(account), email);
+    (token, mail)
+}
+
 #[derive(Clone)]
 pub struct PortalService {
     store: Arc<dyn PortalStore>,
@@ -314,12 +333,7 @@ impl PortalService {
         let email = email.expect("validated");
         let lang = input.language.unwrap_or(actor.language);
         let now = self.now();
-        let (secret, token) = tokens::issue(TokenKind::Invitation, None, None, now);
-        let mail = Mail::new(lang, "mail.invitation")
-            .arg("first_name", &first_name)
-            .arg("inviter", &actor.display_name())
-            .button("mail.invitation.button", &self.env.link(&format!("/welcome/{secret}")))
-            .to(Some(account), email.as_str());
+        let (token, mail) = invitation(&self.env, lang, &first_name, actor, account, email.as_str());
         let user = NewUser {
             email,
             password_hash: None,

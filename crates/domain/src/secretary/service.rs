@@ -11,9 +11,7 @@ use super::{
     NewAudit, NewEmployee, NewSettings, NewVip, SecretaryStore, Settings, SettingsInput, Vip, VipInput,
 };
 use crate::accounts::AccountStore;
-use crate::identity::tokens::{self, TokenKind};
 use crate::identity::{AccountRole, NewUser, User};
-use crate::mail::Mail;
 use crate::portal::PortalStore;
 use crate::Env;
 
@@ -295,12 +293,7 @@ impl SecretaryService {
         let (first_name, last_name) = split_name(&e.name);
         let lang = lang.unwrap_or(actor.language);
         let now = self.now();
-        let (secret, token) = tokens::issue(TokenKind::Invitation, None, None, now);
-        let mail = Mail::new(lang, "mail.invitation")
-            .arg("first_name", &first_name)
-            .arg("inviter", &actor.display_name())
-            .button("mail.invitation.button", &self.env.link(&format!("/welcome/{secret}")))
-            .to(Some(account), email.as_str());
+        let (token, mail) = crate::portal::invitation(&self.env, lang, &first_name, actor, account, email.as_str());
         let user = NewUser {
             email,
             password_hash: None,
