@@ -665,17 +665,6 @@ impl SecretaryStore for Db {
             .db()
     }
 
-    async fn delete_upload(&self, account: AccountId, id: i64) -> DomainResult<()> {
-        let _w = self.write_guard().await;
-        sqlx::query("DELETE FROM employee_uploads WHERE account_id = $1 AND id = $2")
-            .bind(account.0)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .db()?;
-        Ok(())
-    }
-
     async fn appointments(
         &self,
         account: AccountId,

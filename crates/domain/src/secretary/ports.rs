@@ -114,7 +114,6 @@ pub trait SecretaryStore: Send + Sync {
     async fn save_upload(&self, account: AccountId, content: &str, stamp: &str, now: Timestamp) -> DomainResult<i64>;
     /// The upload's content and stamp (None when unknown or already used).
     async fn upload(&self, account: AccountId, id: i64) -> DomainResult<Option<(String, String)>>;
-    async fn delete_upload(&self, account: AccountId, id: i64) -> DomainResult<()>;
 
     /// The employee's appointments; past ones (ended before `now`) only when asked.
     async fn appointments(
