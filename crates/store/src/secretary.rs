@@ -441,9 +441,7 @@ impl SecretaryStore for Db {
         now: Timestamp,
     ) -> DomainResult<Employee> {
         let mut tx = self.write_tx().await.db()?;
-        let current = employee_in(&mut tx.tx, account, id).await?;
-        let absence = e.absence_info.clone().unwrap_or(current.absence_info);
-        let row = update_row(&mut tx.tx, account, id, e, &absence, now).await?;
+        let row = update_row(&mut tx.tx, account, id, e, now).await?;
         insert_audit(&mut tx.tx, account, &audit).await.db()?;
         tx.commit().await.db()?;
         Ok(row)
@@ -1005,21 +1003,22 @@ async fn delete_audited(
     tx.commit().await.db()
 }
 
+/// Replaces an employee's fields; a None absence info keeps the stored one.
 async fn update_row(
     conn: &mut AnyConnection,
     account: AccountId,
     id: i64,
     e: &NewEmployee,
-    absence: &str,
     now: Timestamp,
 ) -> DomainResult<Employee> {
     let returning = EMPLOYEE_COLUMNS.replace("e.", "");
     let sql = format!(
         "UPDATE employees SET name = $1, sort_key = $2, email = $3, cc = $4, position = $5, responsibility = $6, \
          sms_enabled = $7, mobile = $8, deputy_id = $9, extension = $10, wants_transfer = $11, vip_transfer = $12, \
-         vip_sms = $13, absence_info = $14, updated_at = $15 WHERE account_id = $16 AND id = $17 RETURNING {returning}"
+         vip_sms = $13, absence_info = COALESCE($14, absence_info), updated_at = $15 WHERE account_id = $16 AND id = $17 \
+         RETURNING {returning}"
     );
-    let row: Option<EmployeeDbRow> = bind_employee(sqlx::query_as(&sql), e, Some(absence))
+    let row: Option<EmployeeDbRow> = bind_employee(sqlx::query_as(&sql), e, e.absence_info.as_deref())
         .bind(now.millis())
         .bind(account.0)
         .bind(id)

@@ -41,6 +41,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// A form that carries nothing but its CSRF token (buttons like "delete").
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 /// Values and per-field messages of a form being shown again.
 #[derive(Default, Clone)]
 pub struct FormState {
@@ -56,6 +60,14 @@ impl FormState {
             values,
             ..Default::default()
         }
+    }
+
+    /// The submitted values with the problems of `e` attached: a form
+    /// shown again after a refused submission.
+    pub fn failed(values: HashMap<String, String>, e: &DomainError, lang: Lang) -> Self {
+        let mut fs = Self::with_values(values);
+        fs.add_error(e, lang);
+        fs
     }
 
     pub fn val(&self, name: &str) -> &str {

@@ -216,20 +216,22 @@ impl SecretaryService {
         self.store.all_employees(account).await
     }
 
-    async fn check_deputy(&self, account: AccountId, e: &NewEmployee, own_id: Option<i64>) -> DomainResult<()> {
-        if let Some(d) = e.deputy_id {
-            if Some(d) == own_id {
-                return Err(DomainError::validation("deputy_id", "deputy_self"));
-            }
-            match self.store.employee(account, d).await {
-                Ok(_) => {}
-                Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation("deputy_id", "deputy_invalid"))
-                }
-                Err(e) => return Err(e),
-            }
+    /// An employee id given in an input must name an employee of this
+    /// account; otherwise it is a field error (not a 404 of the request).
+    async fn employee_field(&self, account: AccountId, id: i64, field: &str, code: &'static str) -> DomainResult<()> {
+        match self.store.employee(account, id).await {
+            Ok(_) => Ok(()),
+            Err(DomainError::NotFound { .. }) => Err(DomainError::validation(field, code)),
+            Err(e) => Err(e),
         }
-        Ok(())
+    }
+
+    async fn check_deputy(&self, account: AccountId, e: &NewEmployee, own_id: Option<i64>) -> DomainResult<()> {
+        match e.deputy_id {
+            Some(d) if Some(d) == own_id => Err(DomainError::validation("deputy_id", "deputy_self")),
+            Some(d) => self.employee_field(account, d, "deputy_id", "deputy_invalid").await,
+            None => Ok(()),
+        }
     }
 
     pub async fn create_employee(
@@ -423,16 +425,10 @@ impl SecretaryService {
     }
 
     async fn check_vip_employee(&self, account: AccountId, v: &NewVip) -> DomainResult<()> {
-        if let Some(e) = v.employee_id {
-            match self.store.employee(account, e).await {
-                Ok(_) => {}
-                Err(DomainError::NotFound { .. }) => {
-                    return Err(DomainError::validation("employee_id", "employee_invalid"))
-                }
-                Err(e) => return Err(e),
-            }
+        match v.employee_id {
+            Some(e) => self.employee_field(account, e, "employee_id", "employee_invalid").await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
     pub async fn create_vip(&self, actor: &User, account: AccountId, input: &VipInput) -> DomainResult<Vip> {
@@ -517,7 +513,8 @@ impl SecretaryService {
 
     /// Moves one FAQ entry one place up (`up`) or down.
     pub async fn move_faq(&self, actor: &User, account: AccountId, id: i64, up: bool) -> DomainResult<Vec<Faq>> {
-        let mut ids: Vec<i64> = self.faqs(actor, account).await?.iter().map(|f| f.id).collect();
+        self.managing(actor, account).await?;
+        let mut ids: Vec<i64> = self.store.faqs(account).await?.iter().map(|f| f.id).collect();
         let pos = ids.iter().position(|&f| f == id).ok_or(DomainError::not_found("faq"))?;
         let other = if up {
             pos.checked_sub(1)
@@ -527,7 +524,8 @@ impl SecretaryService {
         if let Some(o) = other {
             ids.swap(pos, o);
         }
-        self.reorder_faqs(actor, account, &ids).await
+        let audit = self.audit(actor, "faq.reordered", "", "");
+        self.store.reorder_faqs(account, &ids, audit).await
     }
 
     // ----- audit log ---------------------------------------------------

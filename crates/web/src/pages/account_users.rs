@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use domain::accounts::Account;
 use domain::identity::{AccountRole, User, UserStatus};
@@ -12,21 +12,13 @@ use domain::portal::{InviteInput, RegistrationStatus};
 use kernel::{AccountId, DomainError, Lang, UserId};
 use serde::Deserialize;
 
-use super::portal::{clone_for_status, shown_in_form, with_status};
-use super::{format_time, render};
-use crate::context::{Ctx, Flash};
-use crate::error::{field_message, PageResult, WebError};
+use super::portal::{shown_in_form, with_status};
+use super::{done, error_text, format_time, render};
+use crate::context::Ctx;
+use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::state::AppState;
-
-/// The text of an error shown above a list (not tied to a form field).
-fn error_text(ctx: &Ctx, e: &DomainError) -> String {
-    match e.field_errors().first() {
-        Some(fe) => field_message(ctx.lang, fe),
-        None => WebError::Domain(clone_for_status(e)).message(ctx.lang),
-    }
-}
 
 fn role_class(role: AccountRole) -> &'static str {
     match role {
@@ -184,10 +176,6 @@ fn users_url(account: AccountId) -> String {
     format!("/portal/{account}/users")
 }
 
-fn done(jar: CookieJar, flash: &str, to: &str) -> PageResult<Response> {
-    Ok((jar.add(Flash::cookie("success", flash)), Redirect::to(to)).into_response())
-}
-
 #[derive(Deserialize)]
 pub struct InviteForm {
     #[serde(default)]
@@ -228,8 +216,7 @@ pub async fn invite(
     match result {
         Ok(()) => done(jar, "invitation_sent", &users_url(account)),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let page = users_page(&state, &ctx, &user, account, Some(fs), None).await?;
             Ok(with_status(page, &e))
         }
@@ -300,9 +287,6 @@ pub async fn set_status(
     let flash = if enabled { "user_enabled" } else { "user_disabled" };
     after_action(&state, &ctx, &user, account, jar, result, flash).await
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn resend(
     State(state): State<AppState>,

@@ -76,8 +76,7 @@ pub async fn login_submit(
         Err(
             e @ (DomainError::Validation(_) | DomainError::Unauthenticated { .. } | DomainError::RateLimited { .. }),
         ) => {
-            let mut state = FormState::with_values(form.raw);
-            state.add_error(&e, ctx.lang);
+            let state = FormState::failed(form.raw, &e, ctx.lang);
             let mut r = render(&LoginPage {
                 ctx: &ctx,
                 form: state,

@@ -19,8 +19,31 @@ use axum::Router;
 use domain::outbox::OutboxMessage;
 use kernel::{Lang, Timestamp};
 
-use crate::context::Ctx;
+use axum::response::Redirect;
+use axum_extra::extract::cookie::CookieJar;
+use kernel::DomainError;
+
+use crate::context::{Ctx, Flash};
+use crate::error::{field_message, PageResult, WebError};
 use crate::state::AppState;
+
+/// Back to `to` with a success message.
+pub fn done(jar: CookieJar, flash: &str, to: &str) -> PageResult<Response> {
+    Ok((jar.add(Flash::cookie("success", flash)), Redirect::to(to)).into_response())
+}
+
+/// Back to `to` with a success message naming something (`%{arg}`).
+pub fn done_with(jar: CookieJar, flash: &str, arg: &str, to: &str) -> PageResult<Response> {
+    Ok((jar.add(Flash::cookie_with("success", flash, arg)), Redirect::to(to)).into_response())
+}
+
+/// The text of an error shown above a list or form (not tied to a field).
+pub fn error_text(ctx: &Ctx, e: &DomainError) -> String {
+    match e.field_errors().first() {
+        Some(fe) => field_message(ctx.lang, fe),
+        None => WebError::Domain(portal::clone_for_status(e)).message(ctx.lang),
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -190,8 +190,7 @@ async fn save_account(
                 .into_response())
         }
         Err(e @ (DomainError::Validation(_) | DomainError::Conflict(_))) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let mut r = account_form(ctx, id, fs);
             *r.status_mut() = crate::error::WebError::Domain(e).status();
             Ok(r)
@@ -365,8 +364,7 @@ pub async fn send_test_email(
         )
             .into_response()),
         Err(e @ DomainError::Validation(_)) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let mut r = outbox_page(&state, &ctx, "", fs).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)

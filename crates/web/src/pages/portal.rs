@@ -447,8 +447,7 @@ pub async fn forgot_submit(
     match state.portal.request_reset(&form.data.email, &ctx.ip).await {
         Ok(()) => Ok(render(&ForgotSentPage { ctx: &ctx })),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             Ok(with_status(render(&ForgotPage { ctx: &ctx, form: fs }), &e))
         }
         Err(e) => Err(e.into()),

@@ -139,8 +139,7 @@ pub async fn save(
             Ok((jar, Redirect::to("/profile")).into_response())
         }
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let page = profile_page(&state, &ctx, &user, Some(fs), FormState::default()).await?;
             Ok(with_status(page, &e))
         }

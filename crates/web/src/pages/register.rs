@@ -17,7 +17,7 @@ use super::render;
 use crate::context::Ctx;
 use crate::error::PageResult;
 use crate::extract::PagePath;
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::state::AppState;
 
 const STEPS: [&str; 3] = [
@@ -87,8 +87,7 @@ pub async fn start_submit(State(state): State<AppState>, ctx: Ctx, form: CsrfFor
     match state.portal.check_start(&input, &ctx.ip).await {
         Ok(_) => Ok(details(&ctx, FormState::with_values(form.raw))),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             Ok(with_status(start(&ctx, fs), &e))
         }
         Err(e) => Err(e.into()),
@@ -142,8 +141,7 @@ pub async fn details_submit(
     match state.portal.register(&input, &ctx.ip, ctx.lang).await {
         Ok(()) => Ok(Redirect::to("/register/sent").into_response()),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let page = if error_on(&e, &START_FIELDS) {
                 start(&ctx, fs)
             } else {
@@ -204,9 +202,6 @@ struct ConfirmedPage<'a> {
     ctx: &'a Ctx,
     steps: Vec<Step>,
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn confirm_submit(
     State(state): State<AppState>,

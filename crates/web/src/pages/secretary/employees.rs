@@ -14,7 +14,7 @@ use super::{done_with, error_text, nav, Options, Paging, SecNav, PAGE_SIZE};
 use crate::context::{urlencode, Ctx, Flash};
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, ticked, with_status};
 use crate::pages::render;
 use crate::state::AppState;
@@ -242,8 +242,7 @@ async fn after_save(
             done_with(jar, key, &e.name, &format!("/portal/{account}/employees/{}", e.id))
         }
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let page = form_page(state, ctx, user, account, id, Some(fs)).await?;
             Ok(with_status(page, &e))
         }
@@ -311,9 +310,6 @@ pub async fn delete_page(
         deputy_of,
     }))
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn delete(
     State(state): State<AppState>,

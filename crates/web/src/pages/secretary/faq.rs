@@ -15,7 +15,7 @@ use super::{done, error_text, nav, SecNav};
 use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, with_status};
 use crate::pages::render;
 use crate::state::AppState;
@@ -119,8 +119,7 @@ async fn after_save(
             &faq_url(account),
         ),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(raw, &e, ctx.lang);
             let page = faq_page(state, ctx, user, account, editing, Some(fs)).await?;
             Ok(with_status(page, &e))
         }
@@ -233,9 +232,6 @@ pub async fn reorder(
     }
     back(&ctx, jar, account, result, "faq_moved")
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn delete(
     State(state): State<AppState>,

@@ -18,21 +18,17 @@ mod settings;
 mod vips;
 
 use axum::extract::DefaultBodyLimit;
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
 use domain::secretary::Access;
-use kernel::{AccountId, DomainError};
+use kernel::AccountId;
 
-use super::portal::clone_for_status;
-use crate::context::{Ctx, Flash};
-use crate::error::{field_message, PageResult, WebError};
+use crate::error::PageResult;
 use crate::state::AppState;
 
-/// Largest CSV upload accepted by the import page.
-pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+pub use super::{done, done_with, error_text};
+pub use crate::MAX_UPLOAD_BYTES;
 
 /// Rows per page in the employee list and the audit log.
 pub const PAGE_SIZE: i64 = 50;
@@ -128,24 +124,6 @@ pub fn start_url(account: AccountId, access: Access) -> String {
         Access::Own(e) => format!("/portal/{account}/employees/{e}/schedule"),
         Access::ReadOnly => format!("/portal/{account}/employees"),
         Access::Manage { .. } => format!("/portal/{account}/secretary"),
-    }
-}
-
-/// Back to `to` with a success message.
-pub fn done(jar: CookieJar, flash: &str, to: &str) -> PageResult<Response> {
-    Ok((jar.add(Flash::cookie("success", flash)), Redirect::to(to)).into_response())
-}
-
-/// Back to `to` with a success message naming something (`%{arg}`).
-pub fn done_with(jar: CookieJar, flash: &str, arg: &str, to: &str) -> PageResult<Response> {
-    Ok((jar.add(Flash::cookie_with("success", flash, arg)), Redirect::to(to)).into_response())
-}
-
-/// The text of an error shown above a list or form (not tied to a field).
-pub fn error_text(ctx: &Ctx, e: &DomainError) -> String {
-    match e.field_errors().first() {
-        Some(fe) => field_message(ctx.lang, fe),
-        None => WebError::Domain(clone_for_status(e)).message(ctx.lang),
     }
 }
 

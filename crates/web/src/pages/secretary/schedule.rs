@@ -14,7 +14,7 @@ use super::{done, error_text, nav, period_label, SecNav};
 use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, ticked, with_status};
 use crate::pages::{format_time, render};
 use crate::state::AppState;
@@ -203,8 +203,7 @@ pub async fn save_absence(
     {
         Ok(_) => done(jar, "absence_saved", &schedule_url(account, id)),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
             let forms = Forms {
                 absence: Some(fs),
                 appointment: None,
@@ -297,8 +296,7 @@ async fn after_appointment(
             done(jar, key, &schedule_url(account, id))
         }
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(form.raw);
-            fs.add_error(&form_error(&e), ctx.lang);
+            let fs = FormState::failed(form.raw, &form_error(&e), ctx.lang);
             let forms = Forms {
                 absence: None,
                 appointment: Some(fs),
@@ -342,9 +340,6 @@ pub async fn update(
         .await;
     after_appointment(&state, &ctx, &user, account, id, Some(appointment), jar, form, result).await
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn delete(
     State(state): State<AppState>,

@@ -194,8 +194,7 @@ pub async fn save(
     match state.secretary.save_settings(&user, account, &input).await {
         Ok(_) => done(jar, "secretary_settings_saved", &format!("/portal/{account}/secretary")),
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(raw, &e, ctx.lang);
             let row_errors: Vec<(usize, String)> = e
                 .field_errors()
                 .iter()

@@ -14,7 +14,7 @@ use super::{done_with, error_text, nav, Options, SecNav};
 use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, with_status};
 use crate::pages::render;
 use crate::state::AppState;
@@ -146,8 +146,7 @@ async fn after_save(
             done_with(jar, key, &v.name, &format!("/portal/{account}/vips"))
         }
         Err(e) if shown_in_form(&e) => {
-            let mut fs = FormState::with_values(raw);
-            fs.add_error(&e, ctx.lang);
+            let fs = FormState::failed(raw, &e, ctx.lang);
             let page = vips_page(state, ctx, user, account, editing, Some(fs)).await?;
             Ok(with_status(page, &e))
         }
@@ -180,9 +179,6 @@ pub async fn update(
     let result = state.secretary.update_vip(&user, account, id, &form.data.input()).await;
     after_save(&state, &ctx, &user, account, Some(id), jar, form.raw, result).await
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 pub async fn delete(
     State(state): State<AppState>,
