@@ -179,3 +179,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             })
     }
 }
+
+/// Query parameters of a page; a bad one is the error page naming it
+/// (instead of axum's plain-text rejection).
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, PageError> {
+        Query::<T>::from_request_parts(parts, s)
+            .await
+            .map(|Query(v)| PageQuery(v))
+            .map_err(|e| {
+                WebError::InvalidJson {
+                    field: "query".into(),
+                    detail: e.body_text(),
+                }
+                .into()
+            })
+    }
+}

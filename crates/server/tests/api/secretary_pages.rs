@@ -360,7 +360,32 @@ async fn pages_of_another_account_are_not_found(backend: Backend) {
     app.stop().await;
 }
 
+/// A malformed query parameter gets the error page naming it, not a bare
+/// text response.
+async fn bad_query_parameters_get_the_error_page(backend: Backend) {
+    let Some(Setup { app, account, admin }) = setup(backend).await else {
+        return;
+    };
+    let b = Browser::login(&app, &admin.email).await;
+    for path in [
+        format!("/portal/{account}/employees?page=zwei"),
+        format!("/portal/{account}/audit?page=-x"),
+    ] {
+        let r = b.get(&path).await;
+        assert_eq!(r.status(), 422, "{path}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains("page"), "names the parameter: {path}");
+    }
+    assert_eq!(
+        b.get(&format!("/portal/{account}/employees?page=2")).await.status(),
+        200
+    );
+    app.stop().await;
+}
+
 db_test!(
+    bad_query_parameters_get_the_error_page,
     pages_of_another_account_are_not_found,
     import_preview_and_confirm_in_the_pages,
     greeting_without_placeholder_is_refused_next_to_the_field,

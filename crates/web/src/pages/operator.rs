@@ -1,7 +1,7 @@
 //! The operator's pages: customer accounts and the outbox.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::accounts::{Account, AccountInput};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{euro, format_time, render, MessageRow};
 use crate::context::{urlencode, Ctx, Flash};
 use crate::error::PageResult;
-use crate::extract::{PageOperator, PagePath};
+use crate::extract::{PageOperator, PagePath, PageQuery};
 use crate::forms::{CsrfForm, FormState};
 use crate::state::AppState;
 
@@ -43,7 +43,7 @@ pub async fn accounts(
     State(state): State<AppState>,
     ctx: Ctx,
     _op: PageOperator,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let page = q.page.unwrap_or(1).max(1);
     let result = state.accounts.list(&q.q, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
@@ -337,7 +337,7 @@ pub async fn outbox(
     State(state): State<AppState>,
     ctx: Ctx,
     PageOperator(user): PageOperator,
-    Query(q): Query<OutboxQuery>,
+    PageQuery(q): PageQuery<OutboxQuery>,
 ) -> PageResult<Response> {
     let mut form = FormState::default();
     form.set("to", &user.email);

@@ -1,7 +1,7 @@
 //! The change log: who changed what in the secretary data, and when.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use kernel::AccountId;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{nav, Paging, SecNav, PAGE_SIZE};
 use crate::context::Ctx;
 use crate::error::PageResult;
-use crate::extract::{PagePath, PageUser};
+use crate::extract::{PagePath, PageQuery, PageUser};
 use crate::pages::{format_time, render};
 use crate::state::AppState;
 
@@ -40,7 +40,7 @@ pub async fn page(
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath(account): PagePath<i64>,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult<Response> {
     let account = AccountId(account);
     let nav = nav(&state, &user, account, "audit").await?;

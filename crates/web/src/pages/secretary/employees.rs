@@ -2,7 +2,7 @@
 //! employee, deleting with the deputy warning, and the sub-account login.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{done_with, error_text, nav, Options, Paging, SecNav, PAGE_SIZE};
 use crate::context::{urlencode, Ctx, Flash};
 use crate::error::PageResult;
-use crate::extract::{PagePath, PageUser};
+use crate::extract::{PagePath, PageQuery, PageUser};
 use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, ticked, with_status};
 use crate::pages::render;
@@ -42,7 +42,7 @@ pub async fn list(
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath(account): PagePath<i64>,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let account = AccountId(account);
     let nav = nav(&state, &user, account, "employees").await?;

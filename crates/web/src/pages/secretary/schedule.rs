@@ -2,7 +2,7 @@
 //! about them right now. A sub-account login sees only this page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{done, error_text, nav, period_label, SecNav};
 use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
-use crate::extract::{PagePath, PageUser};
+use crate::extract::{PagePath, PageQuery, PageUser};
 use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, ticked, with_status};
 use crate::pages::{format_time, render};
@@ -156,7 +156,7 @@ pub async fn page(
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath((account, id)): PagePath<(i64, i64)>,
-    Query(q): Query<ScheduleQuery>,
+    PageQuery(q): PageQuery<ScheduleQuery>,
 ) -> PageResult<Response> {
     let past = q.past.is_some_and(|p| p == "1" || p == "true");
     let forms = Forms {

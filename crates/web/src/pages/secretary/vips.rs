@@ -2,7 +2,7 @@
 //! agents see the note when such a caller rings.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{done_with, error_text, nav, Options, SecNav};
 use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
-use crate::extract::{PagePath, PageUser};
+use crate::extract::{PagePath, PageQuery, PageUser};
 use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, with_status};
 use crate::pages::render;
@@ -88,7 +88,7 @@ pub async fn list(
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath(account): PagePath<i64>,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let mut form = FormState::default();
     if let Some(e) = q.employee.filter(|e| e.parse::<i64>().is_ok()) {
