@@ -3,6 +3,7 @@
 //! (the use cases). Nothing here knows about HTTP, SQL or sockets.
 
 pub mod accounts;
+pub mod calls;
 pub mod identity;
 pub mod mail;
 pub mod outbox;

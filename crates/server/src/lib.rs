@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use async_trait::async_trait;
 use domain::accounts::AccountService;
+use domain::calls::{CallService, LocalHub};
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -32,6 +33,9 @@ pub struct Services {
     pub outbox: OutboxService,
     pub portal: PortalService,
     pub secretary: SecretaryService,
+    pub calls: CallService,
+    /// In-process call events (agent consoles, dashboards).
+    pub hub: LocalHub,
 }
 
 impl Services {
@@ -41,6 +45,8 @@ impl Services {
             base_url: base_url.to_string(),
         };
         let shared = Arc::new(db.clone());
+        let hub = LocalHub::default();
+        let secretary = SecretaryService::new(shared.clone(), shared.clone(), shared.clone(), env.clone());
         Services {
             accounts: AccountService::new(shared.clone(), env.clone()),
             identity: IdentityService::new(shared.clone(), shared.clone(), shared.clone(), env.clone()),
@@ -52,7 +58,16 @@ impl Services {
                 shared.clone(),
                 env.clone(),
             ),
-            secretary: SecretaryService::new(shared.clone(), shared.clone(), shared, env.clone()),
+            secretary: secretary.clone(),
+            calls: CallService::new(
+                shared.clone(),
+                shared.clone(),
+                secretary,
+                shared,
+                Arc::new(hub.clone()),
+                env.clone(),
+            ),
+            hub,
             db,
             env,
         }
@@ -145,6 +160,8 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         outbox: services.outbox.clone(),
         portal: services.portal.clone(),
         secretary: services.secretary.clone(),
+        calls: services.calls.clone(),
+        hub: services.hub.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -21,6 +21,12 @@ const UNIQUE: &[(&str, &str, &str, &str)] = &[
         "email",
         "employee_email_taken",
     ),
+    (
+        "service_numbers_pkey",
+        "service_numbers.number",
+        "number",
+        "service_number_taken",
+    ),
 ];
 
 pub(crate) fn map(err: sqlx::Error) -> DomainError {

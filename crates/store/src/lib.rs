@@ -5,6 +5,7 @@
 //! data takes the tenant id.
 
 mod accounts;
+mod calls;
 mod db;
 mod error;
 mod identity;

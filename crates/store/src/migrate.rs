@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "throttle", include_str!("../migrations/0002_throttle.sql")),
     (3, "portal", include_str!("../migrations/0003_portal.sql")),
     (4, "secretary", include_str!("../migrations/0004_secretary.sql")),
+    (5, "calls", include_str!("../migrations/0005_calls.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -148,7 +148,7 @@ fn client_ip(req: &Request) -> String {
 }
 
 /// True when an unsafe request was sent by a page of another site.
-fn cross_site(headers: &HeaderMap) -> bool {
+pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if site == "cross-site" {
             return true;

@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod extract;
 mod forms;
+mod live;
 mod pages;
 mod state;
 
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api_router)
         .merge(api::docs_router(openapi))
+        .merge(live::router())
         .merge(pages::router())
         .merge(assets::router())
         .fallback(error::fallback)

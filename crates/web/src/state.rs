@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::accounts::AccountService;
+use domain::calls::{CallService, LocalHub};
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -38,5 +39,8 @@ pub struct AppState {
     pub outbox: OutboxService,
     pub portal: PortalService,
     pub secretary: SecretaryService,
+    pub calls: CallService,
+    /// Call events for the live sockets (the same hub `calls` publishes to).
+    pub hub: LocalHub,
     pub readiness: Arc<dyn Readiness>,
 }

@@ -188,7 +188,7 @@ const FORMULA_START: [char; 4] = ['=', '+', '-', '@'];
 /// Prefixes `'` where Excel would run the cell as a formula (CSV
 /// injection through an employee-entered text). Phone-like cells
 /// (+49 170 …) cannot call functions and stay as they are.
-fn guard(v: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn guard(v: &str) -> std::borrow::Cow<'_, str> {
     let phone_like = || v.chars().all(|c| c.is_ascii_digit() || " +-/().".contains(c));
     let risky = v.starts_with(['=', '@'])
         || (v.starts_with(['+', '-']) && !phone_like())

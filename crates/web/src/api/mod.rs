@@ -2,6 +2,7 @@
 //! utoipa-axum so the OpenAPI document is generated from the handlers.
 
 mod accounts;
+mod calls;
 mod docs;
 mod outbox;
 mod portal;
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "accounts", description = "Customer accounts (operator)"),
         (name = "outbox", description = "Outgoing e-mail and SMS"),
         (name = "portal", description = "Customer portal: registration, approval, invitations, users"),
+        (name = "calls", description = "Virtual secretary, agent side: call intake for telephone systems (API token), agent queue and call screen, call notes, statistics, service numbers, API tokens. Live updates: WebSockets at /api/v1/agent/live and /api/v1/accounts/{id}/calls/live (see docs/calls.md)"),
         (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
 )]
@@ -48,6 +50,15 @@ impl Modify for SessionCookie {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::context::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "api_token",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some("An API token of a telephone system; it can only create calls."))
+                    .build(),
+            ),
         );
     }
 }
@@ -107,4 +118,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(secretary::reorder_faqs))
         .routes(routes!(secretary::update_faq, secretary::delete_faq))
         .routes(routes!(secretary::audit))
+        .routes(routes!(calls::ingest))
+        .routes(routes!(calls::queue, calls::open))
+        .routes(routes!(calls::claim))
+        .routes(routes!(calls::release))
+        .routes(routes!(calls::screen))
+        .routes(routes!(calls::next_step))
+        .routes(routes!(calls::send_note))
+        .routes(routes!(calls::correct))
+        .routes(routes!(calls::calls))
+        .routes(routes!(calls::latest))
+        .routes(routes!(calls::stats))
+        .routes(routes!(calls::export))
+        .routes(routes!(calls::detail))
+        .routes(routes!(calls::service_numbers, calls::add_service_number))
+        .routes(routes!(calls::remove_service_number))
+        .routes(routes!(calls::api_tokens, calls::create_api_token))
+        .routes(routes!(calls::revoke_api_token))
 }

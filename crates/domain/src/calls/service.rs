@@ -1,0 +1,532 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kernel::phone::E164;
+use kernel::{AccountId, DomainError, DomainResult, Lang, Timestamp};
+
+use super::notify::{self, Notice};
+use super::stats::{self, Period, PeriodInput, Stats};
+use super::{
+    check_fields, in_chain, next_step, ApiToken, ApiTokenInput, Call, CallEvent, CallEvents, CallPage, CallScreen,
+    CallStatus, CallStore, CreatedApiToken, IncomingCall, ManualCall, NewCall, NewNote, Note, NoteInput, Outcome,
+    Reachability, ScreenEmployee, ServiceNumber, Step, VipHit,
+};
+use crate::accounts::AccountStore;
+use crate::identity::{PlatformRole, User};
+use crate::secretary::schedule::zone;
+use crate::secretary::{render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip,
+    NO_TRANSFER_NOTICE};
+use crate::Env;
+
+/// Most employees the call screen lists.
+const SCREEN_EMPLOYEES: i64 = 1000;
+
+/// Calls for agents, customers and the operator.
+#[derive(Clone)]
+pub struct CallService {
+    store: Arc<dyn CallStore>,
+    secretary_store: Arc<dyn SecretaryStore>,
+    secretary: SecretaryService,
+    accounts: Arc<dyn AccountStore>,
+    events: Arc<dyn CallEvents>,
+    env: Env,
+}
+
+fn require_agent(actor: &User) -> DomainResult<()> {
+    match actor.platform_role {
+        Some(PlatformRole::Agent | PlatformRole::Operator) => Ok(()),
+        None => Err(DomainError::Forbidden),
+    }
+}
+
+fn require_operator(actor: &User) -> DomainResult<()> {
+    if actor.is_operator() {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+/// A caller ID as E.164, or empty when withheld.
+fn caller_id(raw: Option<&str>) -> DomainResult<String> {
+    let raw = raw.map(str::trim).unwrap_or("");
+    if raw.is_empty() || ["anonymous", "unknown", "restricted", "withheld"].contains(&raw.to_lowercase().as_str()) {
+        return Ok(String::new());
+    }
+    Ok(E164::parse(raw, "caller_id")?.as_str().to_string())
+}
+
+fn reachability(employees: &[crate::secretary::EmployeeRow]) -> HashMap<i64, Reachability> {
+    employees
+        .iter()
+        .map(|r| {
+            let e = &r.employee;
+            (
+                e.id,
+                Reachability {
+                    id: e.id,
+                    name: e.name.clone(),
+                    extension: e.extension.clone(),
+                    wants_transfer: e.wants_transfer,
+                    vip_transfer: e.vip_transfer,
+                    deputy_id: e.deputy_id,
+                },
+            )
+        })
+        .collect()
+}
+
+fn vip_hits(vips: &[Vip]) -> Vec<VipHit> {
+    vips.iter()
+        .map(|v| VipHit {
+            name: v.name.clone(),
+            note: v.note.clone(),
+            employee_id: v.employee_id,
+            employee_name: v.employee_name.clone(),
+        })
+        .collect()
+}
+
+/// The VIP entry that applies to a call for `employee`: theirs, else company-wide.
+fn vip_for(vips: &[Vip], employee: i64) -> Option<&Vip> {
+    vips.iter()
+        .find(|v| v.employee_id == Some(employee))
+        .or_else(|| vips.iter().find(|v| v.employee_id.is_none()))
+}
+
+impl CallService {
+    pub fn new(
+        store: Arc<dyn CallStore>,
+        secretary_store: Arc<dyn SecretaryStore>,
+        secretary: SecretaryService,
+        accounts: Arc<dyn AccountStore>,
+        events: Arc<dyn CallEvents>,
+        env: Env,
+    ) -> Self {
+        Self {
+            store,
+            secretary_store,
+            secretary,
+            accounts,
+            events,
+            env,
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.env.clock.now()
+    }
+
+    async fn settings(&self, account: AccountId) -> DomainResult<Settings> {
+        match self.secretary_store.settings(account).await? {
+            Some(s) => Ok(s),
+            None => {
+                let a = self.accounts.get(account).await?;
+                Ok(Settings::default_for(account, &a.name, &a.time_zone))
+            }
+        }
+    }
+
+    /// A call reported by a telephone system. The token must be an active
+    /// API token; it allows this and nothing else.
+    pub async fn ingest(&self, secret: &str, input: &IncomingCall) -> DomainResult<Call> {
+        let hash = crate::token::hash_token(secret);
+        if self.store.use_api_token(&hash, self.now()).await?.is_none() {
+            return Err(DomainError::Unauthenticated {
+                code: "api_token_invalid",
+            });
+        }
+        let number = E164::parse(&input.service_number, "service_number")?;
+        let caller = caller_id(input.caller_id.as_deref())?;
+        let Some(account) = self.store.account_of_number(number.as_str()).await? else {
+            return Err(DomainError::validation("service_number", "service_number_unknown"));
+        };
+        let call = self
+            .store
+            .create_call(&NewCall {
+                account_id: account,
+                service_number: number.as_str().to_string(),
+                caller_id: caller,
+                received_at: self.now(),
+                source: "api",
+                agent: None,
+            })
+            .await?;
+        self.events.publish(CallEvent::Queued { call: call.clone() });
+        Ok(call)
+    }
+
+    /// A call an agent opens by hand; it is theirs at once.
+    pub async fn open(&self, actor: &User, input: &ManualCall) -> DomainResult<Call> {
+        require_agent(actor)?;
+        let account = AccountId(input.account_id);
+        self.accounts
+            .get(account)
+            .await
+            .map_err(|_| DomainError::validation("account_id", "account_unknown"))?;
+        let caller = caller_id(input.caller_id.as_deref())?;
+        let number = self.store.first_number(account).await?.unwrap_or_default();
+        let call = self
+            .store
+            .create_call(&NewCall {
+                account_id: account,
+                service_number: number,
+                caller_id: caller,
+                received_at: self.now(),
+                source: "console",
+                agent: Some((actor.id, actor.display_name())),
+            })
+            .await?;
+        self.events.publish(CallEvent::Claimed { call: call.clone() });
+        Ok(call)
+    }
+
+    /// Calls waiting or being answered, oldest first.
+    pub async fn queue(&self, actor: &User) -> DomainResult<Vec<Call>> {
+        require_agent(actor)?;
+        self.store.open_calls().await
+    }
+
+    /// Takes a waiting call; exactly one of several agents trying wins.
+    pub async fn claim(&self, actor: &User, id: i64) -> DomainResult<Call> {
+        require_agent(actor)?;
+        let call = self.store.claim(id, actor.id, &actor.display_name(), self.now()).await?;
+        self.events.publish(CallEvent::Claimed { call: call.clone() });
+        Ok(call)
+    }
+
+    /// Puts a call the agent holds back into the queue.
+    pub async fn release(&self, actor: &User, id: i64) -> DomainResult<Call> {
+        require_agent(actor)?;
+        let call = self.store.release(id, actor.id).await?;
+        self.events.publish(CallEvent::Released { call: call.clone() });
+        Ok(call)
+    }
+
+    pub async fn call(&self, actor: &User, id: i64) -> DomainResult<Call> {
+        require_agent(actor)?;
+        self.store.call(id).await
+    }
+
+    /// Everything the call screen needs, for the agent handling the call.
+    pub async fn screen(&self, actor: &User, id: i64) -> DomainResult<CallScreen> {
+        require_agent(actor)?;
+        let now = self.now();
+        let call = self.store.call(id).await?;
+        let account = call.account_id;
+        let (settings, employees, vips, faqs, notes) = tokio::try_join!(
+            self.settings(account),
+            self.secretary_store.employees(account, "", SCREEN_EMPLOYEES, 0, now),
+            async {
+                if call.caller_id.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    self.secretary_store.vips_by_phone(account, &call.caller_id).await
+                }
+            },
+            self.secretary_store.faqs(account),
+            async {
+                if call.status == CallStatus::Done {
+                    self.store.notes(id).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+        )?;
+        let (first, last) = split_name(&actor.display_name());
+        let (first, last) = if actor.first_name.is_empty() && actor.last_name.is_empty() {
+            (first, last)
+        } else {
+            (actor.first_name.clone(), actor.last_name.clone())
+        };
+        let people = reachability(&employees.items);
+        let vip = !vips.is_empty();
+        let employees = employees
+            .items
+            .into_iter()
+            .map(|r| {
+                let e = r.employee;
+                let first_step = next_step(&people, e.id, &[], settings.with_transfer, vip).unwrap_or(Step::Message {
+                    employee_id: e.id,
+                    name: e.name.clone(),
+                });
+                ScreenEmployee {
+                    id: e.id,
+                    name: e.name,
+                    position: e.position,
+                    responsibility: e.responsibility,
+                    status: r.status,
+                    in_appointment: r.current_appointment.is_some(),
+                    extension: e.extension,
+                    wants_transfer: e.wants_transfer,
+                    vip_transfer: e.vip_transfer,
+                    deputy_id: e.deputy_id,
+                    deputy_name: r.deputy_name,
+                    first_step,
+                }
+            })
+            .collect();
+        Ok(CallScreen {
+            greeting: render_greeting(&settings.greeting, &first, &last),
+            instructions: settings.instructions.clone(),
+            with_transfer: settings.with_transfer,
+            no_transfer_notice: (!settings.with_transfer).then(|| NO_TRANSFER_NOTICE.to_string()),
+            time_zone: settings.time_zone.clone(),
+            employees,
+            vips: vip_hits(&vips),
+            faqs,
+            extra_fields: settings.query_fields,
+            notes,
+            call,
+        })
+    }
+
+    /// The next step for a caller asking for `employee` after the people
+    /// in `unanswered` did not pick up.
+    pub async fn next_step(&self, actor: &User, id: i64, employee: i64, unanswered: &[i64]) -> DomainResult<Step> {
+        require_agent(actor)?;
+        let call = self.store.call(id).await?;
+        let (people, with_transfer, vips) = self.routing(&call).await?;
+        next_step(&people, employee, unanswered, with_transfer, !vips.is_empty())
+            .ok_or_else(|| DomainError::validation("employee_id", "employee_unknown"))
+    }
+
+    async fn routing(&self, call: &Call) -> DomainResult<(HashMap<i64, Reachability>, bool, Vec<Vip>)> {
+        let account = call.account_id;
+        let settings = self.settings(account).await?;
+        let employees = self
+            .secretary_store
+            .employees(account, "", SCREEN_EMPLOYEES, 0, self.now())
+            .await?;
+        let vips = if call.caller_id.is_empty() {
+            Vec::new()
+        } else {
+            self.secretary_store.vips_by_phone(account, &call.caller_id).await?
+        };
+        Ok((reachability(&employees.items), settings.with_transfer, vips))
+    }
+
+    /// Checks a note and builds it with its notifications.
+    async fn prepare(
+        &self,
+        actor: &User,
+        call: &Call,
+        input: &NoteInput,
+        corrects: Option<i64>,
+    ) -> DomainResult<(NewNote, Vec<crate::outbox::NewMessage>)> {
+        let account = call.account_id;
+        let settings = self.settings(account).await?;
+        let (people, with_transfer, vips) = self.routing(call).await?;
+        let employee = match self.secretary_store.employee(account, input.employee_id).await {
+            Ok(e) => e,
+            Err(DomainError::NotFound { .. }) => {
+                return Err(DomainError::validation("employee_id", "employee_unknown"));
+            }
+            Err(e) => return Err(e),
+        };
+        let (caller_name, company, phone, concern, extra) =
+            check_fields(input, &settings.query_fields, &call.caller_id)?;
+        let outcome = input.outcome.unwrap_or(Outcome::Message);
+        let connected_to = match outcome {
+            Outcome::Message => String::new(),
+            Outcome::Connected => {
+                if !with_transfer {
+                    return Err(DomainError::validation("outcome", "transfer_not_in_tariff"));
+                }
+                let who = input.connected_to.unwrap_or(employee.id);
+                if !in_chain(&people, employee.id, who) {
+                    return Err(DomainError::validation("connected_to", "not_a_deputy"));
+                }
+                people.get(&who).map(|p| p.name.clone()).unwrap_or_default()
+            }
+        };
+        let vip = vip_for(&vips, employee.id);
+        let note = NewNote {
+            corrects_id: corrects,
+            agent_id: actor.id,
+            agent_name: actor.display_name(),
+            employee_id: employee.id,
+            employee_name: employee.name.clone(),
+            outcome,
+            connected_to,
+            caller_name,
+            company,
+            phone,
+            concern,
+            extra,
+            vip: vip.is_some(),
+        };
+        let messages = notify::messages(&Notice {
+            lang: Lang::De,
+            account,
+            tz: zone(&settings.time_zone),
+            call,
+            note: &note,
+            employee: &employee,
+            vip_name: vip.map(|v| v.name.as_str()),
+            link: self.env.link(&format!("/portal/{}/calls/{}", account, call.id)),
+        });
+        Ok((note, messages))
+    }
+
+    /// Sends the note of a call the agent holds: the call is done and the
+    /// notifications are queued, in one transaction.
+    pub async fn send_note(&self, actor: &User, id: i64, input: &NoteInput) -> DomainResult<Call> {
+        require_agent(actor)?;
+        let call = self.store.call(id).await?;
+        match call.status {
+            CallStatus::Done => return Err(DomainError::conflict("call", "call_done")),
+            CallStatus::Claimed if call.agent_id == Some(actor.id) => {}
+            _ => return Err(DomainError::conflict("call", "call_not_yours")),
+        }
+        let (note, messages) = self.prepare(actor, &call, input, None).await?;
+        let call = self
+            .store
+            .finish(id, &note, &note.summary(), messages, self.now())
+            .await?;
+        self.events.publish(CallEvent::Done { call: call.clone() });
+        Ok(call)
+    }
+
+    /// A correction of a sent note: a new note referring to the latest
+    /// one, e-mailed again; the old note stays as it was.
+    pub async fn correct(&self, actor: &User, id: i64, input: &NoteInput) -> DomainResult<Call> {
+        require_agent(actor)?;
+        let call = self.store.call(id).await?;
+        let Some(latest) = call.note_id.filter(|_| call.status == CallStatus::Done) else {
+            return Err(DomainError::conflict("call", "call_not_done"));
+        };
+        let (note, messages) = self.prepare(actor, &call, input, Some(latest)).await?;
+        let call = self
+            .store
+            .correct(id, &note, &note.summary(), messages, self.now())
+            .await?;
+        self.events.publish(CallEvent::Done { call: call.clone() });
+        Ok(call)
+    }
+
+    /// Customers (admins and members, not sub-account logins) and the operator.
+    pub async fn reader(&self, actor: &User, account: AccountId) -> DomainResult<()> {
+        match self.secretary.access(actor, account).await? {
+            Access::Own(_) => Err(DomainError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
+    pub async fn latest(&self, actor: &User, account: AccountId, limit: i64) -> DomainResult<Vec<Call>> {
+        self.reader(actor, account).await?;
+        self.store.latest(account, limit.clamp(1, 100)).await
+    }
+
+    /// The account's zone and today's date in it.
+    async fn zone_today(&self, account: AccountId) -> DomainResult<(chrono_tz::Tz, chrono::NaiveDate)> {
+        let tz = zone(&self.accounts.get(account).await?.time_zone);
+        let today = self.now().to_datetime().with_timezone(&tz).date_naive();
+        Ok((tz, today))
+    }
+
+    /// The resolved period (for forms showing the dates of a preset).
+    pub async fn period(&self, actor: &User, account: AccountId, input: &PeriodInput) -> DomainResult<Period> {
+        self.reader(actor, account).await?;
+        let (_, today) = self.zone_today(account).await?;
+        Period::parse(input, today)
+    }
+
+    pub async fn calls(
+        &self,
+        actor: &User,
+        account: AccountId,
+        input: &PeriodInput,
+        limit: i64,
+        offset: i64,
+    ) -> DomainResult<CallPage> {
+        self.reader(actor, account).await?;
+        let (tz, today) = self.zone_today(account).await?;
+        let (start, end) = Period::parse(input, today)?.bounds(tz);
+        self.store
+            .calls(account, start, end, limit.clamp(1, 500), offset.max(0))
+            .await
+    }
+
+    pub async fn stats(&self, actor: &User, account: AccountId, input: &PeriodInput) -> DomainResult<Stats> {
+        self.reader(actor, account).await?;
+        let (tz, today) = self.zone_today(account).await?;
+        let period = Period::parse(input, today)?;
+        let (start, end) = period.bounds(tz);
+        let (buckets, employees) = self.store.counts(account, start, end).await?;
+        Ok(stats::aggregate(period, tz, &buckets, employees))
+    }
+
+    /// The period as CSV, with a file name naming the period.
+    pub async fn export(
+        &self,
+        actor: &User,
+        account: AccountId,
+        input: &PeriodInput,
+        lang: Lang,
+    ) -> DomainResult<(String, Vec<u8>)> {
+        self.reader(actor, account).await?;
+        let (tz, today) = self.zone_today(account).await?;
+        let period = Period::parse(input, today)?;
+        let (start, end) = period.bounds(tz);
+        let rows = self.store.export(account, start, end).await?;
+        let name = format!("anrufe-{}-{}.csv", period.from, period.to);
+        Ok((name, super::csv::export(&rows, tz, lang)))
+    }
+
+    /// A finished call of the account with all its notes.
+    pub async fn detail(&self, actor: &User, account: AccountId, id: i64) -> DomainResult<(Call, Vec<Note>)> {
+        self.reader(actor, account).await?;
+        let call = self.store.account_call(account, id).await?;
+        if call.status != CallStatus::Done {
+            return Err(DomainError::not_found("call"));
+        }
+        let notes = self.store.notes(id).await?;
+        Ok((call, notes))
+    }
+
+    pub async fn service_numbers(&self, actor: &User, account: AccountId) -> DomainResult<Vec<ServiceNumber>> {
+        self.reader(actor, account).await?;
+        self.store.service_numbers(account).await
+    }
+
+    pub async fn add_service_number(&self, actor: &User, account: AccountId, raw: &str) -> DomainResult<ServiceNumber> {
+        require_operator(actor)?;
+        self.accounts.get(account).await?;
+        let number = E164::parse(raw, "number")?;
+        self.store.add_service_number(account, number.as_str(), self.now()).await
+    }
+
+    pub async fn remove_service_number(&self, actor: &User, account: AccountId, raw: &str) -> DomainResult<()> {
+        require_operator(actor)?;
+        let number = E164::parse(raw, "number").map_err(|_| DomainError::not_found("service_number"))?;
+        self.store.remove_service_number(account, number.as_str()).await
+    }
+
+    pub async fn api_tokens(&self, actor: &User) -> DomainResult<Vec<ApiToken>> {
+        require_operator(actor)?;
+        self.store.api_tokens().await
+    }
+
+    pub async fn create_api_token(&self, actor: &User, input: &ApiTokenInput) -> DomainResult<CreatedApiToken> {
+        require_operator(actor)?;
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(DomainError::validation("name", "required"));
+        }
+        if name.chars().count() > 100 {
+            return Err(DomainError::validation_with("name", "too_long", vec![("max", "100".into())]));
+        }
+        let secret = format!("kt_{}", crate::token::new_token());
+        let token = self
+            .store
+            .create_api_token(name, &crate::token::hash_token(&secret), actor.id, self.now())
+            .await?;
+        Ok(CreatedApiToken { token, secret })
+    }
+
+    pub async fn revoke_api_token(&self, actor: &User, id: i64) -> DomainResult<ApiToken> {
+        require_operator(actor)?;
+        self.store.revoke_api_token(id, self.now()).await
+    }
+}
