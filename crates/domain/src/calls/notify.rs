@@ -111,7 +111,8 @@ pub fn messages(n: &Notice) -> Vec<NewMessage> {
                 ],
             ),
         };
-        out.push(NewMessage::sms(Some(n.account), mobile, &sms_text(&text)));
+        // An empty company would leave "()" behind.
+        out.push(NewMessage::sms(Some(n.account), mobile, &sms_text(&text.replace(" ()", ""))));
     }
     if let (Some(vip), true) = (n.vip_name, n.employee.vip_sms) {
         let text = tr_args(

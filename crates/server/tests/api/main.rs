@@ -9,6 +9,7 @@ mod api_errors;
 mod auth;
 mod browser;
 mod browser_registration;
+mod calls;
 mod outbox;
 mod portal;
 mod portal_pages;

@@ -21,11 +21,11 @@ use crate::helpers::{api_error, TestApp};
 type Received = Vec<(Option<String>, Value)>;
 
 #[derive(Clone, Default)]
-struct Gateway {
-    got: Arc<Mutex<Received>>,
+pub(crate) struct Gateway {
+    pub(crate) got: Arc<Mutex<Received>>,
 }
 
-async fn gateway(statuses: Vec<u16>) -> (String, Gateway) {
+pub(crate) async fn gateway(statuses: Vec<u16>) -> (String, Gateway) {
     let g = Gateway::default();
     let seen = g.clone();
     let statuses = Arc::new(Mutex::new(statuses));

@@ -7,7 +7,7 @@ use kernel::AccountId;
 use serde::Deserialize;
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiOperator, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiOperator, ApiPath, ApiQuery, ApiUser};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -91,14 +91,15 @@ pub async fn set_status(
     Ok(Json(state.accounts.set_status(AccountId(id), &body.status).await?))
 }
 
-/// SMS sent for the account per month (German time), with the amount billed at 0.10 EUR each.
+/// SMS sent for the account per month (German time), with the amount billed
+/// at 0.10 EUR each. For the operator and the account's admins and members.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/sms-usage", tag = "accounts", params(("id" = i64, Path)),
     security(("session" = [])), responses((status = 200, body = Vec<SmsUsage>), (status = 404, body = ErrorBody)))]
 pub async fn sms_usage(
     State(state): State<AppState>,
-    _op: ApiOperator,
+    ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<SmsUsage>>> {
-    let account = state.accounts.get(AccountId(id)).await?;
-    Ok(Json(state.outbox.sms_usage(account.id).await?))
+    state.calls.reader(&user, AccountId(id)).await?;
+    Ok(Json(state.outbox.sms_usage(AccountId(id)).await?))
 }
