@@ -139,6 +139,18 @@ def ms(secs):
     return f"{secs * 1000:7.2f} ms"
 
 
+def idle_percent(secs=1.0):
+    """How idle the machine's CPUs were over `secs` (from /proc/stat)."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return v[3] + v[4], sum(v)
+    i0, t0 = sample()
+    time.sleep(secs)
+    i1, t1 = sample()
+    return 100.0 * (i1 - i0) / max(1, t1 - t0)
+
+
 def server_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -420,7 +432,9 @@ def seed(sink, now):
 
     # Finished calls, day by day in time order (ids grow with time, rows of
     # one account are interleaved with all others as in production).
-    busy_days, all_days = 365, 730
+    # The busy account's calls fall on the 364 days before today, inside the
+    # measured period (366 days up to today in Berlin) whatever the hour.
+    busy_days, all_days = 364, 730
     other_calls = CALLS - BUSY_CALLS
     today0 = now - now % DAY_MS  # UTC midnight
     cid, nid = call0, note0
@@ -534,7 +548,7 @@ def _py_worker(args):
     return lat, bad[0]
 
 
-def load(ctx, paths, cookie, threads, conns, duration, measure=True):
+def load(ctx, paths, cookie, threads, conns, duration):
     """Closed-loop load on `paths` (round-robin). Returns rps/p50/p99/… ."""
     pid = ctx["server"].proc.pid
     t0, c0 = server_ticks(pid), time.perf_counter()
@@ -817,6 +831,8 @@ def main():
         print(f"data: {ACCOUNTS:,} accounts x {EMPLOYEES} employees, {VIPS:,} VIPs, {CALLS:,} finished calls "
               f"({BUSY_CALLS:,} for the measured account in the last year), {OPEN_CALLS:,} open calls")
 
+        started = time.perf_counter()
+        log(f"machine idle before the run: {idle_percent():.0f} % (load average {os.getloadavg()[0]:.2f})")
         log("starting the server once: migrations and demo logins")
         server.start("--demo")
         server.stop()
@@ -846,6 +862,9 @@ def main():
         except Exception:  # no tz database: UTC is off by a day at most around midnight
             today = datetime.datetime.utcnow().date()
 
+        idle = idle_percent()
+        log(f"machine idle before measuring: {idle:.0f} %"
+            + ("  WARNING: the machine is busy, figures will be low and noisy" if idle < 90 else ""))
         screen = bench_screen(ctx, agent_cookie, data["open_ids"])
         stats, total = bench_stats(ctx, operator_cookie, data["busy_account"], today)
         push = bench_push(ctx, agent_cookie, secret, data["numbers"])
@@ -859,6 +878,7 @@ def main():
               f"list {stats['list first page'][1] * 1000:.1f} ms, export {stats['export CSV'][1] * 1000:.0f} ms (median)")
         print(f"push: p50 {pct(push['last'], 0.5) * 1000:.1f} ms, p99 {pct(push['last'], 0.99) * 1000:.1f} ms "
               f"to all {CONSOLES} consoles [p99 < 50 ms]")
+        log(f"done in {time.perf_counter() - started:.0f} s")
     finally:
         if server:
             server.stop()

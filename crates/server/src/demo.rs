@@ -2,6 +2,7 @@
 //! system at once. Only fills an empty database; the logins are in README.md.
 
 use domain::accounts::AccountInput;
+use domain::calls::{ApiTokenInput, CallStore, NewCall, NewNote, Outcome};
 use domain::identity::tokens::{self, TokenKind};
 use domain::identity::User;
 use domain::identity::{AccountRole, PlatformRole, UserInput};
@@ -158,6 +159,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
         s.portal.invite(&anna, ids[0], &invite).await?;
         if let Some(op) = &operator {
             secretary(s, op, &anna, ids[0]).await?;
+            calls(s, op, &ids).await?;
         }
     }
     tracing::info!("demo: seeded 3 customer accounts and 6 logins (password {DEMO_PASSWORD})");
@@ -390,6 +392,98 @@ async fn secretary(s: &Services, operator: &User, anna: &User, account: AccountI
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The agent side: service numbers, an API token for a telephone system,
+/// two weeks of answered calls for Mustermann AG and one call waiting.
+async fn calls(s: &Services, operator: &User, ids: &[AccountId]) -> anyhow::Result<()> {
+    for (account, number) in ids.iter().zip(["+4930123456780", "+4989765432100", "+4940555666700"]) {
+        s.calls.add_service_number(operator, *account, number).await?;
+    }
+    let token = s
+        .calls
+        .create_api_token(
+            operator,
+            &ApiTokenInput {
+                name: "Demo-Telefonanlage".into(),
+            },
+        )
+        .await?;
+    tracing::info!("demo: API token for POST /api/v1/calls (shown once): {}", token.secret);
+    let employees = s.secretary.all_employees(operator, ids[0]).await?;
+    let callers = [
+        (
+            "Herr Keller",
+            "Keller Bau GmbH",
+            "Rückruf wegen Angebot Nr. 2026-114 erbeten",
+        ),
+        ("Frau Yilmaz", "", "Fragt nach dem Liefertermin ihrer Bestellung"),
+        (
+            "Herr Brandt",
+            "Stadtwerke Nord",
+            "Bitte um Terminvorschlag für die Wartung nächste Woche",
+        ),
+        (
+            "Frau Lorenz",
+            "Lorenz & Partner",
+            "Rechnung 4711 doppelt erhalten, bittet um Klärung",
+        ),
+        ("Herr Wolff", "", "Interesse an einer Vorführung, ruft morgen wieder an"),
+    ];
+    let now = s.env.clock.now();
+    for i in 0..24i64 {
+        let Some(e) = employees.get((i as usize * 3) % employees.len().max(1)) else {
+            break;
+        };
+        let at = now.plus_secs(-(i * 13 * 3600 + 1800));
+        let (name, company, concern) = callers[i as usize % callers.len()];
+        let call = CallStore::create_call(
+            &s.db,
+            &NewCall {
+                account_id: ids[0],
+                service_number: "+4930123456780".into(),
+                caller_id: format!("+49170555{:04}", 100 + i),
+                received_at: at,
+                source: "api",
+                agent: Some((operator.id, "Jonas Empfang".into())),
+            },
+        )
+        .await?;
+        let connected = i % 3 == 0 && e.wants_transfer;
+        let note = NewNote {
+            corrects_id: None,
+            agent_id: operator.id,
+            agent_name: "Jonas Empfang".into(),
+            employee_id: e.id,
+            employee_name: e.name.clone(),
+            outcome: if connected {
+                Outcome::Connected
+            } else {
+                Outcome::Message
+            },
+            connected_to: if connected { e.name.clone() } else { String::new() },
+            caller_name: name.into(),
+            company: company.into(),
+            phone: call.caller_id.clone(),
+            concern: concern.into(),
+            extra: vec![],
+            vip: false,
+        };
+        CallStore::finish(&s.db, call.id, &note, &note.summary(), vec![], at.plus_secs(180)).await?;
+    }
+    CallStore::create_call(
+        &s.db,
+        &NewCall {
+            account_id: ids[0],
+            service_number: "+4930123456780".into(),
+            caller_id: "+4917012345678".into(),
+            received_at: now,
+            source: "api",
+            agent: None,
+        },
+    )
+    .await?;
     Ok(())
 }
 

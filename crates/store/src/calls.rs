@@ -221,12 +221,13 @@ impl CallStore for Db {
     }
 
     async fn first_number(&self, account: AccountId) -> DomainResult<Option<String>> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT number FROM service_numbers WHERE account_id = $1 ORDER BY created_at, number LIMIT 1")
-                .bind(account.0)
-                .fetch_optional(&self.pool)
-                .await
-                .db()?;
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT number FROM service_numbers WHERE account_id = $1 ORDER BY created_at, number LIMIT 1",
+        )
+        .bind(account.0)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
         Ok(row.map(|r| r.0))
     }
 

@@ -19,9 +19,11 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse + 
 pub fn router() -> Router<AppState> {
     let css = asset("text/css; charset=utf-8", include_str!("../static/app.css"));
     let js = asset("text/javascript; charset=utf-8", include_str!("../static/app.js"));
+    let calls_js = asset("text/javascript; charset=utf-8", include_str!("../static/calls.js"));
     let icon = asset("image/svg+xml", include_str!("../static/favicon.svg"));
     Router::new()
         .route("/static/app.css", get(move || async move { css }))
         .route("/static/app.js", get(move || async move { js }))
+        .route("/static/calls.js", get(move || async move { calls_js }))
         .route("/static/favicon.svg", get(move || async move { icon }))
 }

@@ -109,7 +109,7 @@ impl Ctx {
         let Some(rest) = self.path.strip_prefix(&format!("/portal/{account}/")) else {
             return false;
         };
-        ["secretary", "employees", "vips", "faq", "audit"]
+        ["secretary", "employees", "vips", "faq", "audit", "calls", "statistics"]
             .iter()
             .any(|p| rest == *p || rest.starts_with(&format!("{p}/")))
     }

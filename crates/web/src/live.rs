@@ -48,7 +48,13 @@ async fn agent(
             let calls = state.calls.queue(&user).await.unwrap_or_default();
             json!({"type": "queue", "calls": calls}).to_string()
         };
-        pump(socket, state.clone(), |_| true, move || snapshot(state.clone(), user.clone())).await;
+        pump(
+            socket,
+            state.clone(),
+            |_| true,
+            move || snapshot(state.clone(), user.clone()),
+        )
+        .await;
     }))
 }
 

@@ -28,6 +28,9 @@
   for (const el of document.querySelectorAll("[data-h]")) {
     el.style.height = Math.max(0, Math.min(100, Number(el.dataset.h))) + "%";
   }
+  for (const el of document.querySelectorAll("[data-w]")) {
+    el.style.width = Math.max(0, Math.min(100, Number(el.dataset.w))) + "%";
+  }
   for (const btn of document.querySelectorAll("[data-copy]")) {
     btn.addEventListener("click", async () => {
       const src = document.querySelector(btn.dataset.copy);

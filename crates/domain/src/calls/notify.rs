@@ -112,7 +112,11 @@ pub fn messages(n: &Notice) -> Vec<NewMessage> {
             ),
         };
         // An empty company would leave "()" behind.
-        out.push(NewMessage::sms(Some(n.account), mobile, &sms_text(&text.replace(" ()", ""))));
+        out.push(NewMessage::sms(
+            Some(n.account),
+            mobile,
+            &sms_text(&text.replace(" ()", "")),
+        ));
     }
     if let (Some(vip), true) = (n.vip_name, n.employee.vip_sms) {
         let text = tr_args(

@@ -67,8 +67,12 @@ pub trait CallStore: Send + Sync {
         end: Timestamp,
     ) -> DomainResult<(Vec<(i64, Outcome, i64)>, Vec<EmployeeCount>)>;
     /// Finished calls in [start, end) with their latest note, oldest first.
-    async fn export(&self, account: AccountId, start: Timestamp, end: Timestamp)
-        -> DomainResult<Vec<(Call, Option<Note>)>>;
+    async fn export(
+        &self,
+        account: AccountId,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> DomainResult<Vec<(Call, Option<Note>)>>;
 
     async fn service_numbers(&self, account: AccountId) -> DomainResult<Vec<ServiceNumber>>;
     /// Conflict(number, service_number_taken) when any account has it.
@@ -77,13 +81,7 @@ pub trait CallStore: Send + Sync {
     async fn remove_service_number(&self, account: AccountId, number: &str) -> DomainResult<()>;
 
     async fn api_tokens(&self) -> DomainResult<Vec<ApiToken>>;
-    async fn create_api_token(
-        &self,
-        name: &str,
-        hash: &str,
-        by: UserId,
-        now: Timestamp,
-    ) -> DomainResult<ApiToken>;
+    async fn create_api_token(&self, name: &str, hash: &str, by: UserId, now: Timestamp) -> DomainResult<ApiToken>;
     async fn revoke_api_token(&self, id: i64, now: Timestamp) -> DomainResult<ApiToken>;
     /// The active token with this hash, marked as used at `now`.
     async fn use_api_token(&self, hash: &str, now: Timestamp) -> DomainResult<Option<ApiToken>>;

@@ -125,9 +125,21 @@ mod tests {
     fn transfer_only_with_tariff_and_wish() {
         let people: HashMap<_, _> = [person(1, true, false, None), person(2, false, true, None)].into();
         assert_eq!(transfer_to(next_step(&people, 1, &[], true, false)), Some(1));
-        assert_eq!(transfer_to(next_step(&people, 1, &[], false, false)), None, "tariff without transfer");
-        assert_eq!(transfer_to(next_step(&people, 2, &[], true, false)), None, "VIP transfer, no VIP");
-        assert_eq!(transfer_to(next_step(&people, 2, &[], true, true)), Some(2), "VIP transfer, VIP");
+        assert_eq!(
+            transfer_to(next_step(&people, 1, &[], false, false)),
+            None,
+            "tariff without transfer"
+        );
+        assert_eq!(
+            transfer_to(next_step(&people, 2, &[], true, false)),
+            None,
+            "VIP transfer, no VIP"
+        );
+        assert_eq!(
+            transfer_to(next_step(&people, 2, &[], true, true)),
+            Some(2),
+            "VIP transfer, VIP"
+        );
         assert_eq!(next_step(&people, 9, &[], true, true), None);
     }
 

@@ -14,8 +14,9 @@ use super::{
 use crate::accounts::AccountStore;
 use crate::identity::{PlatformRole, User};
 use crate::secretary::schedule::zone;
-use crate::secretary::{render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip,
-    NO_TRANSFER_NOTICE};
+use crate::secretary::{
+    render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
+};
 use crate::Env;
 
 /// Most employees the call screen lists.
@@ -190,7 +191,10 @@ impl CallService {
     /// Takes a waiting call; exactly one of several agents trying wins.
     pub async fn claim(&self, actor: &User, id: i64) -> DomainResult<Call> {
         require_agent(actor)?;
-        let call = self.store.claim(id, actor.id, &actor.display_name(), self.now()).await?;
+        let call = self
+            .store
+            .claim(id, actor.id, &actor.display_name(), self.now())
+            .await?;
         self.events.publish(CallEvent::Claimed { call: call.clone() });
         Ok(call)
     }
@@ -494,7 +498,9 @@ impl CallService {
         require_operator(actor)?;
         self.accounts.get(account).await?;
         let number = E164::parse(raw, "number")?;
-        self.store.add_service_number(account, number.as_str(), self.now()).await
+        self.store
+            .add_service_number(account, number.as_str(), self.now())
+            .await
     }
 
     pub async fn remove_service_number(&self, actor: &User, account: AccountId, raw: &str) -> DomainResult<()> {
@@ -515,7 +521,11 @@ impl CallService {
             return Err(DomainError::validation("name", "required"));
         }
         if name.chars().count() > 100 {
-            return Err(DomainError::validation_with("name", "too_long", vec![("max", "100".into())]));
+            return Err(DomainError::validation_with(
+                "name",
+                "too_long",
+                vec![("max", "100".into())],
+            ));
         }
         let secret = format!("kt_{}", crate::token::new_token());
         let token = self

@@ -37,11 +37,14 @@ pub struct PeriodInput {
 impl Period {
     /// Resolves the input against `today` (in the account's zone).
     pub fn parse(input: &PeriodInput, today: NaiveDate) -> DomainResult<Period> {
-        let preset = input.preset.as_deref().unwrap_or(if input.from.is_some() || input.to.is_some() {
-            "custom"
-        } else {
-            "today"
-        });
+        let preset = input
+            .preset
+            .as_deref()
+            .unwrap_or(if input.from.is_some() || input.to.is_some() {
+                "custom"
+            } else {
+                "today"
+            });
         let month_start = |d: NaiveDate| d.with_day(1).unwrap_or(d);
         let period = match preset {
             "today" => Period { from: today, to: today },
@@ -229,7 +232,12 @@ mod tests {
         // 22:30 UTC on 29 March is already 30 March in Berlin (UTC+2).
         let late = Timestamp::from_datetime("2026-03-29T22:30:00Z".parse().unwrap()).0 / BUCKET_MS;
         let early = Timestamp::from_datetime("2026-03-28T00:15:00Z".parse().unwrap()).0 / BUCKET_MS;
-        let s = aggregate(p, tz, &[(late, Outcome::Message, 2), (early, Outcome::Connected, 1)], vec![]);
+        let s = aggregate(
+            p,
+            tz,
+            &[(late, Outcome::Message, 2), (early, Outcome::Connected, 1)],
+            vec![],
+        );
         let counts: Vec<i64> = s.per_day.iter().map(|d| d.count).collect();
         assert_eq!(counts, [1, 0, 2]);
         assert_eq!((s.total, s.connected, s.message), (3, 1, 2));

@@ -32,7 +32,7 @@ async fn submit(c: &Client) {
 /// The text of the element matching `css` once it contains `needle`.
 /// Polls, so an element of the page being replaced (stale, or still the
 /// old page right after a submit) is simply looked up again.
-async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut last = String::new();
     while tokio::time::Instant::now() < deadline {

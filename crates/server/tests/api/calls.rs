@@ -100,7 +100,11 @@ async fn setup(backend: Backend, with_transfer: bool) -> Option<Setup> {
 }
 
 async fn add_employee(app: &Visitor, a: AccountId, body: Value) -> i64 {
-    ok(app.post_json(&format!("/api/v1/accounts/{a}/employees"), &body).await, 201).await["id"]
+    ok(
+        app.post_json(&format!("/api/v1/accounts/{a}/employees"), &body).await,
+        201,
+    )
+    .await["id"]
         .as_i64()
         .unwrap()
 }
@@ -128,11 +132,19 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
         json!({"name": "Kurz, Bernd", "email": "bernd@a.test", "wants_transfer": true, "extension": "22"}),
     )
     .await;
-    let anna = add_employee(app, a, json!({"name": "Anna Berg", "email": "anna@a.test", "wants_transfer": true,
-        "extension": "21", "sms_enabled": true, "mobile": "0170 1111111", "deputy_id": bernd}))
+    let anna = add_employee(
+        app,
+        a,
+        json!({"name": "Anna Berg", "email": "anna@a.test", "wants_transfer": true,
+        "extension": "21", "sms_enabled": true, "mobile": "0170 1111111", "deputy_id": bernd}),
+    )
     .await;
-    let carla = add_employee(app, a, json!({"name": "Carla Dorn", "email": "carla@a.test", "cc": ["team@a.test"],
-        "vip_transfer": true, "vip_sms": true, "mobile": "0170 2222222", "extension": "23"}))
+    let carla = add_employee(
+        app,
+        a,
+        json!({"name": "Carla Dorn", "email": "carla@a.test", "cc": ["team@a.test"],
+        "vip_transfer": true, "vip_sms": true, "mobile": "0170 2222222", "extension": "23"}),
+    )
     .await;
     ok(
         app.post_json(
@@ -146,23 +158,40 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
 
     // The telephone system reports a call; the agent claims it.
     let call = ok(ring(app, &s.secret, "+49 30 1234567", "0171 9999999").await, 201).await;
-    assert_eq!((call["status"].as_str(), call["caller_id"].as_str()), (Some("queued"), Some("+491719999999")));
+    assert_eq!(
+        (call["status"].as_str(), call["caller_id"].as_str()),
+        (Some("queued"), Some("+491719999999"))
+    );
     let id = call["id"].as_i64().unwrap();
     let queue = ok(s.agent.get("/api/v1/agent/calls").await, 200).await;
     assert!(queue.as_array().unwrap().iter().any(|c| c["id"] == id));
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
 
     // The call screen: greeting with the agent's name, VIP note, employees with steps, no e-mail addresses.
     let r = s.agent.get(&format!("/api/v1/agent/calls/{id}/screen")).await;
     let raw = r.text().await.unwrap();
-    assert!(!raw.contains("anna@a.test") && !raw.contains("+491701111111"), "no e-mail or mobile for agents");
+    assert!(
+        !raw.contains("anna@a.test") && !raw.contains("+491701111111"),
+        "no e-mail or mobile for agents"
+    );
     let screen: Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(screen["greeting"], "Mustermann AG, mein Name ist Test Nutzer.");
     assert_eq!(screen["instructions"], "Bitte freundlich sein.");
     assert!(screen["no_transfer_notice"].is_null());
     assert_eq!(screen["vips"][0]["note"], "Bitte nicht nach Kontaktdaten fragen.");
     assert_eq!(screen["extra_fields"][0]["label"], "Kundennummer");
-    let names: Vec<&str> = screen["employees"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = screen["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Anna Berg", "Carla Dorn", "Kurz, Bernd"], "sorted by last name");
     let step = |i: usize| screen["employees"][i]["first_step"].clone();
     assert_eq!(step(0)["action"], "transfer");
@@ -185,39 +214,80 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
         }
     };
     let deputy = next(json!([anna])).await;
-    assert_eq!((deputy["action"].as_str(), deputy["employee_id"].as_i64()), (Some("transfer"), Some(bernd)));
-    assert_eq!((deputy["extension"].as_str(), deputy["deputy"].as_bool()), (Some("22"), Some(true)));
+    assert_eq!(
+        (deputy["action"].as_str(), deputy["employee_id"].as_i64()),
+        (Some("transfer"), Some(bernd))
+    );
+    assert_eq!(
+        (deputy["extension"].as_str(), deputy["deputy"].as_bool()),
+        (Some("22"), Some(true))
+    );
     let message = next(json!([anna, bernd])).await;
-    assert_eq!((message["action"].as_str(), message["employee_id"].as_i64()), (Some("message"), Some(anna)));
+    assert_eq!(
+        (message["action"].as_str(), message["employee_id"].as_i64()),
+        (Some("message"), Some(anna))
+    );
 
     // Bernd took it: transfer confirmation to Anna, SMS summary to Anna.
     let note = json!({"employee_id": anna, "outcome": "connected", "connected_to": bernd,
         "caller_name": "Herr Wichtig", "company": "Wichtig GmbH", "concern": "Rückfrage Angebot"});
-    let done = ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/note"), &note).await, 200).await;
-    assert_eq!((done["status"].as_str(), done["outcome"].as_str()), (Some("done"), Some("connected")));
+    let done = ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/note"), &note)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (done["status"].as_str(), done["outcome"].as_str()),
+        (Some("done"), Some("connected"))
+    );
     assert_eq!(done["vip"], true);
     let m = mail(app, 1).await;
     assert_eq!(m.to(), ["anna@a.test"]);
-    assert!(m.subject().starts_with("Anruf durchgestellt: Herr Wichtig (+491719999999)"), "{}", m.subject());
+    assert!(
+        m.subject()
+            .starts_with("Anruf durchgestellt: Herr Wichtig (+491719999999)"),
+        "{}",
+        m.subject()
+    );
     assert!(m.text().contains("an Kurz, Bernd durchgestellt"), "{}", m.text());
     assert!(m.text().contains("VIP-Anrufer: Herr Wichtig"));
     let sms = sms_count(&s.sms, 1).await;
     assert_eq!(sms[0]["to"], "+491701111111");
     let text = sms[0]["text"].as_str().unwrap();
-    assert!(text.starts_with("Durchgestellt an Kurz, Bernd: Herr Wichtig") && text.chars().count() <= 160, "{text}");
+    assert!(
+        text.starts_with("Durchgestellt an Kurz, Bernd: Herr Wichtig") && text.chars().count() <= 160,
+        "{text}"
+    );
 
     // The same note again is refused; nothing more goes out.
-    let e = api_error(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/note"), &note).await, 409).await;
+    let e = api_error(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/note"), &note)
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["code"], "call_done");
 
     // A second VIP call for Carla (VIP transfer, not reached): full note to
     // her and CC, plus the VIP SMS (she has no SMS summary).
     let call = ok(ring(app, &s.secret, "+49301234567", "+491719999999").await, 201).await;
     let id2 = call["id"].as_i64().unwrap();
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id2}/claim"), &json!({})).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id2}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
     let e = api_error(
         s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id2}/note"), &json!({"employee_id": carla, "outcome": "message"}))
+            .post_json(
+                &format!("/api/v1/agent/calls/{id2}/note"),
+                &json!({"employee_id": carla, "outcome": "message"}),
+            )
             .await,
         422,
     )
@@ -225,22 +295,39 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
     assert_eq!(e["code"], "required");
     let note2 = json!({"employee_id": carla, "outcome": "message", "caller_name": "Herr Wichtig",
         "concern": "Bitte um Rückruf wegen Vertrag", "extra": {"Kundennummer": "4711"}});
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id2}/note"), &note2).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id2}/note"), &note2)
+            .await,
+        200,
+    )
+    .await;
     let m = mail(app, 2).await;
     assert_eq!(m.to(), ["carla@a.test"]);
     assert!(m.header("Cc").unwrap_or_default().contains("team@a.test"));
     assert!(m.subject().starts_with("Anrufnotiz für Carla Dorn: Herr Wichtig"));
-    for part in ["Rückrufnummer: +491719999999", "Anliegen: Bitte um Rückruf wegen Vertrag", "Kundennummer: 4711"] {
+    for part in [
+        "Rückrufnummer: +491719999999",
+        "Anliegen: Bitte um Rückruf wegen Vertrag",
+        "Kundennummer: 4711",
+    ] {
         assert!(m.text().contains(part), "{part} in {}", m.text());
     }
     let sms = sms_count(&s.sms, 2).await;
     assert_eq!(sms[1]["to"], "+491702222222");
-    assert!(sms[1]["text"].as_str().unwrap().starts_with("VIP-Anruf: Herr Wichtig (+491719999999)"));
+    assert!(sms[1]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("VIP-Anruf: Herr Wichtig (+491719999999)"));
 
     // SMS are billed per account and month; the customer sees it too.
     let usage = ok(app.get(&format!("/api/v1/accounts/{a}/sms-usage")).await, 200).await;
-    assert_eq!((usage[0]["count"].as_i64(), usage[0]["amount_cents"].as_i64()), (Some(2), Some(20)));
-    app.create_user("chef@a.test", None, Some((a, AccountRole::SuperAdmin))).await;
+    assert_eq!(
+        (usage[0]["count"].as_i64(), usage[0]["amount_cents"].as_i64()),
+        (Some(2), Some(20))
+    );
+    app.create_user("chef@a.test", None, Some((a, AccountRole::SuperAdmin)))
+        .await;
     let chef = app.second_client();
     chef.login("chef@a.test").await;
     let usage = ok(chef.get(&format!("/api/v1/accounts/{a}/sms-usage")).await, 200).await;
@@ -249,7 +336,13 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
     // A correction is a new note; the first stays as it was.
     let fixed = json!({"employee_id": carla, "outcome": "message", "caller_name": "Herr Wichtig",
         "concern": "Rückruf wegen Vertrag bis 17 Uhr", "extra": {"Kundennummer": "4712"}});
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id2}/correction"), &fixed).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id2}/correction"), &fixed)
+            .await,
+        200,
+    )
+    .await;
     let m = mail(app, 3).await;
     assert!(m.subject().starts_with("Korrektur: Anrufnotiz"), "{}", m.subject());
     assert!(m.text().contains("ersetzt die zuvor gesendete"));
@@ -262,7 +355,10 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
     // Correcting an outdated note is refused.
     let e = api_error(
         s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/correction"), &json!({"employee_id": 0}))
+            .post_json(
+                &format!("/api/v1/agent/calls/{id}/correction"),
+                &json!({"employee_id": 0}),
+            )
             .await,
         422,
     )
@@ -283,11 +379,22 @@ async fn tariff_without_transfer(backend: Backend) {
         return;
     };
     let (app, a) = (&s.app, s.account);
-    let e1 = add_employee(app, a, json!({"name": "Eva Ernst", "email": "eva@a.test", "wants_transfer": true, "extension": "7"})).await;
+    let e1 = add_employee(
+        app,
+        a,
+        json!({"name": "Eva Ernst", "email": "eva@a.test", "wants_transfer": true, "extension": "7"}),
+    )
+    .await;
     let call = ok(ring(app, &s.secret, "+49301234567", "").await, 201).await;
     assert_eq!(call["caller_id"], "", "withheld number");
     let id = call["id"].as_i64().unwrap();
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
     let screen = ok(s.agent.get(&format!("/api/v1/agent/calls/{id}/screen")).await, 200).await;
     assert_eq!(
         screen["no_transfer_notice"],
@@ -336,7 +443,9 @@ async fn claiming_race_has_one_winner(backend: Backend) {
     let Some(s) = setup(backend, true).await else {
         return;
     };
-    s.app.create_user("agent2@kontor.test", Some(PlatformRole::Agent), None).await;
+    s.app
+        .create_user("agent2@kontor.test", Some(PlatformRole::Agent), None)
+        .await;
     let other = s.app.second_client();
     other.login("agent2@kontor.test").await;
     for _ in 0..8 {
@@ -353,17 +462,41 @@ async fn claiming_race_has_one_winner(backend: Backend) {
     // The loser cannot send a note or release it either.
     let call = ok(ring(&s.app, &s.secret, "+49301234567", "+4940123456").await, 201).await;
     let id = call["id"].as_i64().unwrap();
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
-    let e = api_error(other.post_json(&format!("/api/v1/agent/calls/{id}/release"), &json!({})).await, 409).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    let e = api_error(
+        other
+            .post_json(&format!("/api/v1/agent/calls/{id}/release"), &json!({}))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["code"], "call_not_yours");
     let r = other
         .post_json(&format!("/api/v1/agent/calls/{id}/note"), &json!({"employee_id": 1}))
         .await;
     assert_eq!(api_error(r, 409).await["code"], "call_not_yours");
     // Released, it is back in the queue for anyone.
-    let back = ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/release"), &json!({})).await, 200).await;
+    let back = ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/release"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
     assert_eq!(back["status"], "queued");
-    ok(other.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
+    ok(
+        other
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
     s.app.stop().await;
 }
 
@@ -373,7 +506,12 @@ async fn api_token_only_creates_calls(backend: Backend) {
     };
     let app = &s.app;
     let with_token = |path: &str| client().get(app.at(path)).bearer_auth(&s.secret).send();
-    for path in ["/api/v1/agent/calls", "/api/v1/me", "/api/v1/accounts", "/api/v1/api-tokens"] {
+    for path in [
+        "/api/v1/agent/calls",
+        "/api/v1/me",
+        "/api/v1/accounts",
+        "/api/v1/api-tokens",
+    ] {
         let r = with_token(path).await.unwrap();
         assert_eq!(r.status(), 401, "{path}");
     }
@@ -385,7 +523,10 @@ async fn api_token_only_creates_calls(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(api_error(ring(app, "kt_wrong", "+49301234567", "").await, 401).await["code"], "api_token_invalid");
+    assert_eq!(
+        api_error(ring(app, "kt_wrong", "+49301234567", "").await, 401).await["code"],
+        "api_token_invalid"
+    );
     let r = client()
         .post(app.at("/api/v1/calls"))
         .json(&json!({"service_number": "+49301234567"}))
@@ -403,14 +544,20 @@ async fn api_token_only_creates_calls(backend: Backend) {
     .await;
     assert_eq!(e["code"], "api_token_invalid");
     let e = api_error(ring(app, &s.secret, "+49309999999", "").await, 422).await;
-    assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("service_number_unknown"), Some("service_number")));
+    assert_eq!(
+        (e["code"].as_str(), e["field"].as_str()),
+        (Some("service_number_unknown"), Some("service_number"))
+    );
     let e = api_error(ring(app, &s.secret, "+49301234567", "abc").await, 422).await;
     assert_eq!(e["code"], "phone_invalid");
     // Taken numbers are refused; a revoked token stops at once.
     let b = account(app, "K-2", "20095").await;
     let e = api_error(
-        app.post_json(&format!("/api/v1/accounts/{b}/service-numbers"), &json!({"number": "+49301234567"}))
-            .await,
+        app.post_json(
+            &format!("/api/v1/accounts/{b}/service-numbers"),
+            &json!({"number": "+49301234567"}),
+        )
+        .await,
         409,
     )
     .await;
@@ -427,15 +574,27 @@ async fn api_token_only_creates_calls(backend: Backend) {
         200,
     )
     .await;
-    assert_eq!(api_error(ring(app, &s.secret, "+49301234567", "").await, 401).await["code"], "api_token_invalid");
+    assert_eq!(
+        api_error(ring(app, &s.secret, "+49301234567", "").await, 401).await["code"],
+        "api_token_invalid"
+    );
     // Customers are no agents.
-    app.create_user("chef@a.test", None, Some((s.account, AccountRole::SuperAdmin))).await;
+    app.create_user("chef@a.test", None, Some((s.account, AccountRole::SuperAdmin)))
+        .await;
     let chef = app.second_client();
     chef.login("chef@a.test").await;
     assert_eq!(chef.get("/api/v1/agent/calls").await.status(), 403);
-    assert_eq!(chef.post_json("/api/v1/api-tokens", &json!({"name": "x"})).await.status(), 403);
+    assert_eq!(
+        chef.post_json("/api/v1/api-tokens", &json!({"name": "x"}))
+            .await
+            .status(),
+        403
+    );
     let r = chef
-        .post_json(&format!("/api/v1/accounts/{}/service-numbers", s.account), &json!({"number": "+4930555"}))
+        .post_json(
+            &format!("/api/v1/accounts/{}/service-numbers", s.account),
+            &json!({"number": "+4930555"}),
+        )
         .await;
     assert_eq!(r.status(), 403);
     s.app.stop().await;
@@ -492,16 +651,43 @@ async fn statistics_follow_the_zone_across_a_month_boundary(backend: Backend) {
     let other = add_employee(app, b, json!({"name": "Zoe Zander", "email": "z@b.test"})).await;
     past_call(app, b, "2026-02-10T10:00:00Z", (other, "Zoe Zander"), Outcome::Message).await;
 
-    let stats = ok(app.get(&format!("/api/v1/accounts/{a}/calls/stats?from=2026-02-01&to=2026-02-28")).await, 200).await;
-    assert_eq!((stats["total"].as_i64(), stats["connected"].as_i64(), stats["message"].as_i64()), (Some(3), Some(1), Some(2)));
+    let stats = ok(
+        app.get(&format!(
+            "/api/v1/accounts/{a}/calls/stats?from=2026-02-01&to=2026-02-28"
+        ))
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            stats["total"].as_i64(),
+            stats["connected"].as_i64(),
+            stats["message"].as_i64()
+        ),
+        (Some(3), Some(1), Some(2))
+    );
     let days = stats["per_day"].as_array().unwrap();
     assert_eq!(days.len(), 28);
-    assert_eq!((days[0]["day"].as_str(), days[0]["count"].as_i64()), (Some("2026-02-01"), Some(2)));
-    assert_eq!((days[27]["day"].as_str(), days[27]["count"].as_i64()), (Some("2026-02-28"), Some(1)));
+    assert_eq!(
+        (days[0]["day"].as_str(), days[0]["count"].as_i64()),
+        (Some("2026-02-01"), Some(2))
+    );
+    assert_eq!(
+        (days[27]["day"].as_str(), days[27]["count"].as_i64()),
+        (Some("2026-02-28"), Some(1))
+    );
     assert_eq!(days.iter().map(|d| d["count"].as_i64().unwrap()).sum::<i64>(), 3);
     assert_eq!(stats["per_employee"][0]["name"], "Anna Berg");
     assert_eq!(stats["per_employee"][0]["count"], 2);
-    let jan = ok(app.get(&format!("/api/v1/accounts/{a}/calls/stats?from=31.01.2026&to=31.01.2026")).await, 200).await;
+    let jan = ok(
+        app.get(&format!(
+            "/api/v1/accounts/{a}/calls/stats?from=31.01.2026&to=31.01.2026"
+        ))
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(jan["total"], 1);
 
     // The same instants in New York fall on other days.
@@ -515,14 +701,32 @@ async fn statistics_follow_the_zone_across_a_month_boundary(backend: Backend) {
         200,
     )
     .await;
-    let ny = ok(app.get(&format!("/api/v1/accounts/{a}/calls/stats?from=2026-01-31&to=2026-01-31")).await, 200).await;
+    let ny = ok(
+        app.get(&format!(
+            "/api/v1/accounts/{a}/calls/stats?from=2026-01-31&to=2026-01-31"
+        ))
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(ny["total"], 2, "both January calls are on 31 January in New York");
 
     // The list pages, newest first; the export has one row per call.
-    let page = ok(app.get(&format!("/api/v1/accounts/{a}/calls?from=2026-01-01&to=2026-03-31&limit=2&offset=2")).await, 200).await;
+    let page = ok(
+        app.get(&format!(
+            "/api/v1/accounts/{a}/calls?from=2026-01-01&to=2026-03-31&limit=2&offset=2"
+        ))
+        .await,
+        200,
+    )
+    .await;
     assert_eq!(page["total"], 5);
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
-    let r = app.get(&format!("/api/v1/accounts/{a}/calls/export?from=2026-01-01&to=2026-03-31")).await;
+    let r = app
+        .get(&format!(
+            "/api/v1/accounts/{a}/calls/export?from=2026-01-01&to=2026-03-31"
+        ))
+        .await;
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = r.text().await.unwrap();
     assert_eq!(csv.lines().count(), 6, "{csv}");
@@ -591,8 +795,10 @@ async fn live_pushes_reach_consoles_and_dashboards(backend: Backend) {
     let (app, a) = (&s.app, s.account);
     let anna = add_employee(app, a, json!({"name": "Anna Berg", "email": "anna@a.test"})).await;
     let b = account(app, "K-2", "20095").await;
-    app.create_user("chef@a.test", None, Some((a, AccountRole::Admin))).await;
-    app.create_user("chef@b.test", None, Some((b, AccountRole::Admin))).await;
+    app.create_user("chef@a.test", None, Some((a, AccountRole::Admin)))
+        .await;
+    app.create_user("chef@b.test", None, Some((b, AccountRole::Admin)))
+        .await;
     let agent = session_cookie(app, AGENT).await;
     let chef_a = session_cookie(app, "chef@a.test").await;
     let chef_b = session_cookie(app, "chef@b.test").await;
@@ -603,7 +809,9 @@ async fn live_pushes_reach_consoles_and_dashboards(backend: Backend) {
     let path_a = format!("/api/v1/accounts/{a}/calls/live");
     assert_eq!(socket(app, &path_a, &chef_b, None).await.err(), Some(404));
     assert_eq!(
-        socket(app, "/api/v1/agent/live", &agent, Some("https://evil.example")).await.err(),
+        socket(app, "/api/v1/agent/live", &agent, Some("https://evil.example"))
+            .await
+            .err(),
         Some(403)
     );
 
@@ -612,21 +820,45 @@ async fn live_pushes_reach_consoles_and_dashboards(backend: Backend) {
     assert_eq!(first["type"], "queue");
     assert!(first["calls"].as_array().unwrap().is_empty());
     let mut dash_a = socket(app, &path_a, &chef_a, None).await.unwrap();
-    let mut dash_b = socket(app, &format!("/api/v1/accounts/{b}/calls/live"), &chef_b, None).await.unwrap();
+    let mut dash_b = socket(app, &format!("/api/v1/accounts/{b}/calls/live"), &chef_b, None)
+        .await
+        .unwrap();
     assert_eq!(next_json(&mut dash_a).await["type"], "hello");
     assert_eq!(next_json(&mut dash_b).await["type"], "hello");
 
     let call = ok(ring(app, &s.secret, "+49301234567", "+4940123456").await, 201).await;
     let pushed = next_json(&mut console).await;
-    assert_eq!((pushed["type"].as_str(), &pushed["call"]["id"]), (Some("queued"), &call["id"]));
+    assert_eq!(
+        (pushed["type"].as_str(), &pushed["call"]["id"]),
+        (Some("queued"), &call["id"])
+    );
     let id = call["id"].as_i64().unwrap();
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
     let claimed = next_json(&mut console).await;
-    assert_eq!((claimed["type"].as_str(), claimed["call"]["agent_name"].as_str()), (Some("claimed"), Some("Test Nutzer")));
-    let note = json!({"employee_id": anna, "caller_name": "Herr Meier", "concern": "Angebot", "extra": {"Kundennummer": "1"}});
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/note"), &note).await, 200).await;
+    assert_eq!(
+        (claimed["type"].as_str(), claimed["call"]["agent_name"].as_str()),
+        (Some("claimed"), Some("Test Nutzer"))
+    );
+    let note =
+        json!({"employee_id": anna, "caller_name": "Herr Meier", "concern": "Angebot", "extra": {"Kundennummer": "1"}});
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/note"), &note)
+            .await,
+        200,
+    )
+    .await;
     let done = next_json(&mut dash_a).await;
-    assert_eq!((done["type"].as_str(), done["call"]["summary"].as_str()), (Some("done"), Some("Angebot")));
+    assert_eq!(
+        (done["type"].as_str(), done["call"]["summary"].as_str()),
+        (Some("done"), Some("Angebot"))
+    );
     assert_eq!(next_json(&mut console).await["type"], "done");
     // Account B's dashboard hears nothing of it.
     let quiet = tokio::time::timeout(Duration::from_millis(300), dash_b.next()).await;
@@ -642,12 +874,26 @@ async fn customers_never_reach_other_accounts_calls(backend: Backend) {
     let anna = add_employee(app, a, json!({"name": "Anna Berg", "email": "anna@a.test"})).await;
     let call = ok(ring(app, &s.secret, "+49301234567", "+4940123456").await, 201).await;
     let id = call["id"].as_i64().unwrap();
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({})).await, 200).await;
-    let note = json!({"employee_id": anna, "caller_name": "Herr Meier", "concern": "Angebot", "extra": {"Kundennummer": "1"}});
-    ok(s.agent.post_json(&format!("/api/v1/agent/calls/{id}/note"), &note).await, 200).await;
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    let note =
+        json!({"employee_id": anna, "caller_name": "Herr Meier", "concern": "Angebot", "extra": {"Kundennummer": "1"}});
+    ok(
+        s.agent
+            .post_json(&format!("/api/v1/agent/calls/{id}/note"), &note)
+            .await,
+        200,
+    )
+    .await;
 
     let b = account(app, "K-2", "20095").await;
-    app.create_user("chef@b.test", None, Some((b, AccountRole::SuperAdmin))).await;
+    app.create_user("chef@b.test", None, Some((b, AccountRole::SuperAdmin)))
+        .await;
     let other = app.second_client();
     other.login("chef@b.test").await;
     for path in [
@@ -675,18 +921,32 @@ async fn customers_never_reach_other_accounts_calls(backend: Backend) {
     assert!(matches!(r.status().as_u16(), 403 | 404));
     // Nor may they act as agents on A's call.
     for path in ["screen"] {
-        assert_eq!(other.get(&format!("/api/v1/agent/calls/{id}/{path}")).await.status(), 403);
+        assert_eq!(
+            other.get(&format!("/api/v1/agent/calls/{id}/{path}")).await.status(),
+            403
+        );
     }
     for path in ["claim", "release", "note", "correction", "next-step"] {
-        let body = if path == "next-step" { json!({"employee_id": anna}) } else { note.clone() };
-        let r = other.post_json(&format!("/api/v1/agent/calls/{id}/{path}"), &body).await;
+        let body = if path == "next-step" {
+            json!({"employee_id": anna})
+        } else {
+            note.clone()
+        };
+        let r = other
+            .post_json(&format!("/api/v1/agent/calls/{id}/{path}"), &body)
+            .await;
         assert_eq!(r.status(), 403, "{path}");
     }
     // Plain members of A (no sub-account login) may read the calls.
-    app.create_user("member@a.test", None, Some((a, AccountRole::Member))).await;
+    app.create_user("member@a.test", None, Some((a, AccountRole::Member)))
+        .await;
     let member = app.second_client();
     member.login("member@a.test").await;
-    assert_eq!(member.get(&format!("/api/v1/accounts/{a}/calls/latest")).await.status(), 200, "members read");
+    assert_eq!(
+        member.get(&format!("/api/v1/accounts/{a}/calls/latest")).await.status(),
+        200,
+        "members read"
+    );
     s.app.stop().await;
 }
 

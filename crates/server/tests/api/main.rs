@@ -8,6 +8,7 @@ mod accounts;
 mod api_errors;
 mod auth;
 mod browser;
+mod browser_calls;
 mod browser_registration;
 mod calls;
 mod outbox;

@@ -226,10 +226,7 @@ pub async fn latest(
     ApiQuery(p): ApiQuery<LatestParams>,
 ) -> ApiResult<Json<Vec<Call>>> {
     Ok(Json(
-        state
-            .calls
-            .latest(&user, AccountId(id), p.limit.unwrap_or(20))
-            .await?,
+        state.calls.latest(&user, AccountId(id), p.limit.unwrap_or(20)).await?,
     ))
 }
 
@@ -328,10 +325,7 @@ pub async fn remove_service_number(
     ApiUser(user): ApiUser,
     ApiPath((id, number)): ApiPath<(i64, String)>,
 ) -> ApiResult<StatusCode> {
-    state
-        .calls
-        .remove_service_number(&user, AccountId(id), &number)
-        .await?;
+    state.calls.remove_service_number(&user, AccountId(id), &number).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -350,7 +344,10 @@ pub async fn create_api_token(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<ApiTokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiToken>)> {
-    Ok((StatusCode::CREATED, Json(state.calls.create_api_token(&user, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.calls.create_api_token(&user, &input).await?),
+    ))
 }
 
 /// Revokes an API token; it stops working at once.

@@ -2,6 +2,7 @@
 //! services and renders an askama template with the request context.
 
 mod account_users;
+mod agent;
 mod auth;
 mod dev;
 mod home;
@@ -10,6 +11,7 @@ mod portal;
 mod profile;
 mod register;
 mod secretary;
+mod telephony;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -64,6 +66,23 @@ pub fn router() -> Router<AppState> {
         .route("/operator/accounts/{id}/edit", get(operator::edit_account))
         .route("/operator/accounts/{id}/status", post(operator::set_account_status))
         .route("/operator/outbox", get(operator::outbox))
+        .route("/operator/accounts/{id}/service-numbers", post(telephony::add_number))
+        .route(
+            "/operator/accounts/{id}/service-numbers/remove",
+            post(telephony::remove_number),
+        )
+        .route(
+            "/operator/api-tokens",
+            get(telephony::tokens).post(telephony::create_token),
+        )
+        .route("/operator/api-tokens/{id}/revoke", post(telephony::revoke_token))
+        .route("/agent", get(agent::console))
+        .route("/agent/calls", post(agent::open))
+        .route("/agent/calls/{id}", get(agent::call))
+        .route("/agent/calls/{id}/claim", post(agent::claim))
+        .route("/agent/calls/{id}/release", post(agent::release))
+        .route("/agent/calls/{id}/note", post(agent::send_note))
+        .route("/agent/calls/{id}/correction", post(agent::correct))
         .route("/operator/outbox/test-email", post(operator::send_test_email))
         .route("/dev/mailbox", get(dev::mailbox))
         .route("/dev/mailbox/{id}", get(dev::message))

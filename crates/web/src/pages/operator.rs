@@ -228,6 +228,8 @@ struct AccountPage<'a> {
     created: String,
     /// Months with their bar height in percent of the busiest month.
     usage: Vec<(SmsUsage, i64)>,
+    numbers: Vec<domain::calls::ServiceNumber>,
+    form: FormState,
 }
 
 impl AccountPage<'_> {
@@ -239,10 +241,22 @@ impl AccountPage<'_> {
 pub async fn account(
     State(state): State<AppState>,
     ctx: Ctx,
-    _op: PageOperator,
+    op: PageOperator,
     PagePath(id): PagePath<i64>,
 ) -> PageResult<Response> {
-    let account = state.accounts.get(AccountId(id)).await?;
+    account_page(&state, &ctx, &op.0, AccountId(id), FormState::default()).await
+}
+
+/// The account page, with the service-number form in `form`.
+pub async fn account_page(
+    state: &AppState,
+    ctx: &Ctx,
+    op: &domain::identity::User,
+    id: AccountId,
+    form: FormState,
+) -> PageResult<Response> {
+    let account = state.accounts.get(id).await?;
+    let numbers = state.calls.service_numbers(op, id).await?;
     let usage = state.outbox.sms_usage(account.id).await?;
     let max = usage.iter().map(|u| u.count).max().unwrap_or(1).max(1);
     // Oldest month first reads naturally in a chart.
@@ -251,10 +265,12 @@ pub async fn account(
         (u, pct)
     });
     Ok(render(&AccountPage {
-        ctx: &ctx,
+        ctx,
         created: format_time(account.created_at, ctx.lang),
         account,
         usage: usage.collect(),
+        numbers,
+        form,
     }))
 }
 

@@ -9,6 +9,7 @@
 //! `vips.rs`, `faq.rs`, `audit.rs`, `help.rs`.
 
 mod audit;
+mod calls;
 mod employees;
 mod faq;
 mod help;
@@ -85,6 +86,9 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{p}/faq/{{faq_id}}/move"), post(faq::move_entry))
         .route(&format!("{p}/faq/{{faq_id}}/delete"), post(faq::delete))
         .route(&format!("{p}/audit"), get(audit::page))
+        .route(&format!("{p}/calls"), get(calls::dashboard))
+        .route(&format!("{p}/calls/{{call_id}}"), get(calls::detail))
+        .route(&format!("{p}/statistics"), get(calls::statistics))
         .route("/help/secretary", get(help::page))
 }
 
@@ -93,7 +97,7 @@ pub struct SecNav {
     pub account_id: AccountId,
     pub account_name: String,
     pub customer_number: String,
-    /// "settings", "employees", "vips", "faq", "audit"
+    /// "settings", "employees", "vips", "faq", "audit", "calls", "statistics"
     pub current: &'static str,
     pub manage: bool,
     /// A sub-account login: only this employee's schedule.
