@@ -49,7 +49,9 @@ Environment knobs (defaults): BACKEND=sqlite ACCOUNTS=1000 EMPLOYEES=50
   REPEAT=30 PUSHES=500 CONSOLES=10 PUSH_GAP_MS=10 LOAD=auto (wrk if
   installed, else a Python load loop, which caps hello far lower: its
   ratio is then too kind) BENCH_BIN=target/release/kontor SEED=5
-  PG_URL=postgres://postgres@127.0.0.1:5432
+  PG_URL=postgres://postgres@127.0.0.1:5432 BREAKDOWN=0 (1: after the
+  screen, load the endpoints that run its parts - /me, /readyz, employee
+  list, VIP lookup, FAQ, settings - for req/s and server CPU per request)
 
 Loopback only; stops the server and removes the temp dir and the
 PostgreSQL database on exit, also on errors and Ctrl-C.
@@ -74,6 +76,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("BENCH_BIN", os.path.join(ROOT, "target", "release", "kontor"))
@@ -95,6 +98,7 @@ CONSOLES = int(os.environ.get("CONSOLES", "10"))
 PUSH_GAP_MS = float(os.environ.get("PUSH_GAP_MS", "10"))
 LOAD = os.environ.get("LOAD", "auto")
 SEED = int(os.environ.get("SEED", "5"))
+BREAKDOWN = os.environ.get("BREAKDOWN", "0") == "1"
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
 PASSWORD = "Kontor-Demo-2026"
 AGENT = "agent@kontor.example"
@@ -669,6 +673,21 @@ class Console(threading.Thread):
 # ----------------------------------------------------------------------------
 # the three benchmarks
 
+def breakdown(ctx, operator_cookie, account, phone):
+    """The screen's parts as separate endpoints (operator session; each also
+    does the session lookup and, as operator, one account lookup)."""
+    b = f"/api/v1/accounts/{account}"
+    cases = [("me (1 query)", "/api/v1/me"), ("readyz (SELECT 1)", "/readyz"),
+             ("employees limit=50", f"{b}/employees?limit=50"), ("vips/lookup", f"{b}/vips/lookup?phone={urllib.parse.quote(phone)}"),
+             ("faq", f"{b}/faq"), ("secretary/settings", f"{b}/secretary/settings")]
+    secs = max(3, DURATION // 2)
+    print(f"\nbreakdown (operator session, {CONNECTIONS} connections, {secs} s each):")
+    print(f"{'endpoint':20s} {'req/s':>9s} {'p50':>9s} {'p99':>9s} {'non-2xx':>8s} {'cpu us/req':>11s}")
+    for name, path in cases:
+        r = load(ctx, [path], operator_cookie if path != "/readyz" else None, THREADS, CONNECTIONS, secs)
+        print(f"{name:20s} {r['rps']:9.0f} {r['p50']:6.2f} ms {r['p99']:6.2f} ms {r['bad']:8d} {r['cpu_us']:11.0f}")
+
+
 def bench_screen(ctx, agent_cookie, open_ids):
     paths = [f"/api/v1/agent/calls/{i}/screen" for i in open_ids]
     api = Http(ctx["server"].addr, agent_cookie)
@@ -705,6 +724,7 @@ def bench_screen(ctx, agent_cookie, open_ids):
     print(f"ratio screen/hello = {ratio:.2f} -> target >= 0.3 {'MET' if ratio >= 0.3 else 'MISSED'}")
     print(f"p99 at {CONNECTIONS} connections {s['p99']:.2f} ms, at 1 connection {s1['p99']:.2f} ms -> target < 5 ms "
           f"{'MET' if s['p99'] < 5 else 'MISSED'} under full load, {'MET' if s1['p99'] < 5 else 'MISSED'} for one agent")
+    res["account"], res["phone"] = view["call"]["account_id"], view["call"]["caller_id"]
     return res
 
 
@@ -866,6 +886,8 @@ def main():
         log(f"machine idle before measuring: {idle:.0f} %"
             + ("  WARNING: the machine is busy, figures will be low and noisy" if idle < 90 else ""))
         screen = bench_screen(ctx, agent_cookie, data["open_ids"])
+        if BREAKDOWN:
+            breakdown(ctx, operator_cookie, screen["account"], screen["phone"])
         stats, total = bench_stats(ctx, operator_cookie, data["busy_account"], today)
         push = bench_push(ctx, agent_cookie, secret, data["numbers"])
 

@@ -11,6 +11,7 @@ mod browser;
 mod browser_calls;
 mod browser_registration;
 mod calls;
+mod calls_pages;
 mod outbox;
 mod portal;
 mod portal_pages;
