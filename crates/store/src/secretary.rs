@@ -131,6 +131,7 @@ struct SettingsRow {
     query_fields: String,
     updated_at: i64,
     time_zone: String,
+    confirmed_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -253,7 +254,7 @@ const IMPORT_BATCH: usize = 200;
 impl SecretaryStore for Db {
     async fn settings(&self, account: AccountId) -> DomainResult<Option<Settings>> {
         let row: Option<SettingsRow> = sqlx::query_as(
-            "SELECT s.greeting, s.instructions, s.with_transfer, s.query_fields, s.updated_at, a.time_zone \
+            "SELECT s.greeting, s.instructions, s.with_transfer, s.query_fields, s.updated_at, a.time_zone, s.confirmed_at \
              FROM secretary_settings s JOIN accounts a ON a.id = s.account_id WHERE s.account_id = $1",
         )
         .bind(account.0)
@@ -268,6 +269,7 @@ impl SecretaryStore for Db {
             query_fields: serde_json::from_str::<Vec<QueryField>>(&r.query_fields).unwrap_or_default(),
             time_zone: r.time_zone,
             updated_at: Some(Timestamp(r.updated_at)),
+            confirmed_at: r.confirmed_at.map(Timestamp),
         }))
     }
 
@@ -280,11 +282,11 @@ impl SecretaryStore for Db {
     ) -> DomainResult<Settings> {
         let fields = serde_json::to_string(&s.query_fields).map_err(DomainError::internal)?;
         let mut tx = self.write_tx().await.db()?;
-        sqlx::query(
+        let (confirmed_at,): (Option<i64>,) = sqlx::query_as(
             "INSERT INTO secretary_settings (account_id, greeting, instructions, with_transfer, query_fields, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET greeting = excluded.greeting, \
              instructions = excluded.instructions, with_transfer = excluded.with_transfer, \
-             query_fields = excluded.query_fields, updated_at = excluded.updated_at",
+             query_fields = excluded.query_fields, updated_at = excluded.updated_at RETURNING confirmed_at",
         )
         .bind(account.0)
         .bind(&s.greeting)
@@ -292,7 +294,7 @@ impl SecretaryStore for Db {
         .bind(s.with_transfer as i64)
         .bind(&fields)
         .bind(now.millis())
-        .execute(&mut *tx.tx)
+        .fetch_one(&mut *tx.tx)
         .await
         .db()?;
         sqlx::query("UPDATE accounts SET time_zone = $1 WHERE id = $2")
@@ -311,7 +313,35 @@ impl SecretaryStore for Db {
             query_fields: s.query_fields.clone(),
             time_zone: s.time_zone.clone(),
             updated_at: Some(now),
+            confirmed_at: confirmed_at.map(Timestamp),
         })
+    }
+
+    async fn confirm_settings(
+        &self,
+        account: AccountId,
+        s: &Settings,
+        audit: NewAudit,
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let fields = serde_json::to_string(&s.query_fields).map_err(DomainError::internal)?;
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query(
+            "INSERT INTO secretary_settings (account_id, greeting, instructions, with_transfer, query_fields, \
+             updated_at, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (account_id) DO UPDATE SET confirmed_at = excluded.confirmed_at",
+        )
+        .bind(account.0)
+        .bind(&s.greeting)
+        .bind(&s.instructions)
+        .bind(s.with_transfer as i64)
+        .bind(&fields)
+        .bind(now.millis())
+        .execute(&mut *tx.tx)
+        .await
+        .db()?;
+        insert_audit(&mut tx.tx, account, &audit).await.db()?;
+        tx.commit().await.db()
     }
 
     async fn employees(

@@ -361,6 +361,28 @@ pub struct CallScreen {
     pub extra_fields: Vec<QueryField>,
     /// Sent notes (for a finished call), oldest first.
     pub notes: Vec<Note>,
+    /// The customer has confirmed their data (onboarding done).
+    pub confirmed: bool,
+}
+
+/// One item of the onboarding checklist.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OnboardingStep {
+    /// greeting, employees, vips, faq, service_number, confirm
+    pub key: &'static str,
+    pub done: bool,
+    /// Optional steps (VIPs, FAQ) do not hold up the confirmation.
+    pub required: bool,
+    /// How many entries exist (employees, VIPs, FAQ).
+    pub count: Option<i64>,
+}
+
+/// The checklist a customer works through before the first call forwarding.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Onboarding {
+    #[schema(value_type = Option<i64>)]
+    pub confirmed_at: Option<Timestamp>,
+    pub steps: Vec<OnboardingStep>,
 }
 
 /// One page of finished calls.

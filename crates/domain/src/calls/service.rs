@@ -8,8 +8,8 @@ use super::notify::{self, Notice};
 use super::stats::{self, Period, PeriodInput, Stats};
 use super::{
     check_fields, in_chain, next_step, ApiToken, ApiTokenInput, Call, CallEvent, CallEvents, CallPage, CallScreen,
-    CallStatus, CallStore, CreatedApiToken, IncomingCall, ManualCall, NewCall, NewNote, Note, NoteInput, Outcome,
-    Reachability, ScreenEmployee, ServiceNumber, Step, VipHit,
+    CallStatus, CallStore, CreatedApiToken, IncomingCall, ManualCall, NewCall, NewNote, Note, NoteInput, Onboarding,
+    OnboardingStep, Outcome, Reachability, ScreenEmployee, ServiceNumber, Step, VipHit,
 };
 use crate::accounts::AccountStore;
 use crate::identity::{PlatformRole, User};
@@ -279,6 +279,7 @@ impl CallService {
             employees,
             vips: vip_hits(&vips),
             faqs,
+            confirmed: settings.confirmed_at.is_some(),
             extra_fields: settings.query_fields,
             notes,
             call,
@@ -487,6 +488,36 @@ impl CallService {
         }
         let notes = self.store.notes(id).await?;
         Ok((call, notes))
+    }
+
+    /// The onboarding checklist: what the customer should check before the
+    /// first call forwarding, and whether they confirmed it.
+    pub async fn onboarding(&self, actor: &User, account: AccountId) -> DomainResult<Onboarding> {
+        self.reader(actor, account).await?;
+        let settings = self.settings(account).await?;
+        let (employees, vips, faqs, numbers) = tokio::try_join!(
+            self.secretary_store.employees(account, "", 1, 0, self.now()),
+            self.secretary_store.vips(account, None),
+            self.secretary_store.faqs(account),
+            self.store.service_numbers(account),
+        )?;
+        let step = |key, done, required, count: Option<usize>| OnboardingStep {
+            key,
+            done,
+            required,
+            count: count.map(|c| c as i64),
+        };
+        Ok(Onboarding {
+            confirmed_at: settings.confirmed_at,
+            steps: vec![
+                step("greeting", settings.updated_at.is_some(), true, None),
+                step("employees", employees.total > 0, true, Some(employees.total as usize)),
+                step("vips", !vips.is_empty(), false, Some(vips.len())),
+                step("faq", !faqs.is_empty(), false, Some(faqs.len())),
+                step("service_number", !numbers.is_empty(), true, None),
+                step("confirm", settings.confirmed_at.is_some(), true, None),
+            ],
+        })
     }
 
     pub async fn service_numbers(&self, actor: &User, account: AccountId) -> DomainResult<Vec<ServiceNumber>> {

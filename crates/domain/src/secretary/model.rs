@@ -49,6 +49,10 @@ pub struct Settings {
     pub time_zone: String,
     #[schema(value_type = Option<i64>)]
     pub updated_at: Option<Timestamp>,
+    /// When the customer confirmed the (operator's pre-filled) data is
+    /// right; until then the portal shows the onboarding checklist.
+    #[schema(value_type = Option<i64>)]
+    pub confirmed_at: Option<Timestamp>,
 }
 
 impl Settings {
@@ -62,6 +66,7 @@ impl Settings {
             query_fields: Vec::new(),
             time_zone: time_zone.to_string(),
             updated_at: None,
+            confirmed_at: None,
         }
     }
 }

@@ -43,6 +43,16 @@ pub trait SecretaryStore: Send + Sync {
         now: Timestamp,
     ) -> DomainResult<Settings>;
 
+    /// Marks the settings as checked by the customer (storing the current,
+    /// possibly default, settings when none were saved yet).
+    async fn confirm_settings(
+        &self,
+        account: AccountId,
+        s: &Settings,
+        audit: NewAudit,
+        now: Timestamp,
+    ) -> DomainResult<()>;
+
     /// One page, ordered by last name; `status` computed at `now`.
     async fn employees(
         &self,

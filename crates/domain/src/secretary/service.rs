@@ -159,6 +159,18 @@ impl SecretaryService {
         }
     }
 
+    /// The customer confirms the data agents work with is right (the
+    /// onboarding checklist's last step). Repeating it renews the date.
+    pub async fn confirm(&self, actor: &User, account: AccountId) -> DomainResult<Settings> {
+        self.managing(actor, account).await?;
+        let current = self.current_settings(account).await?;
+        let audit = self.audit(actor, "settings.confirmed", "", "");
+        self.store
+            .confirm_settings(account, &current, audit, self.now())
+            .await?;
+        self.current_settings(account).await
+    }
+
     pub async fn save_settings(
         &self,
         actor: &User,

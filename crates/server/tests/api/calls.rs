@@ -950,7 +950,94 @@ async fn customers_never_reach_other_accounts_calls(backend: Backend) {
     s.app.stop().await;
 }
 
+async fn onboarding_checklist_until_confirmed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.login_operator().await;
+    let a = account(&app, "K-1", "10115").await;
+    app.create_user("chef@a.test", None, Some((a, AccountRole::Admin)))
+        .await;
+    app.create_user("member@a.test", None, Some((a, AccountRole::Member)))
+        .await;
+    let chef = app.second_client();
+    chef.login("chef@a.test").await;
+    let member = app.second_client();
+    member.login("member@a.test").await;
+    let path = format!("/api/v1/accounts/{a}/secretary/onboarding");
+    let o = ok(chef.get(&path).await, 200).await;
+    assert!(o["confirmed_at"].is_null());
+    let done: Vec<(String, bool)> = o["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["key"].as_str().unwrap().to_string(), s["done"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(done.len(), 6);
+    assert!(done.iter().all(|(_, d)| !d), "nothing done yet: {done:?}");
+    let html = chef.get(&format!("/portal/{a}/secretary")).await.text().await.unwrap();
+    assert!(html.contains("Vor der ersten Rufumleitung"));
+
+    // The operator assigns a number; the admin saves the greeting and adds an employee.
+    ok(
+        app.post_json(
+            &format!("/api/v1/accounts/{a}/service-numbers"),
+            &json!({"number": "+49301234567"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    ok(
+        put(
+            &chef,
+            &format!("/api/v1/accounts/{a}/secretary/settings"),
+            json!({"greeting": "Hallo, [Vorname] hier."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    add_employee(&chef, a, json!({"name": "Anna Berg", "email": "anna@a.test"})).await;
+    let o = ok(chef.get(&path).await, 200).await;
+    let required_open: Vec<&str> = o["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["required"] == true && s["done"] == false)
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(required_open, ["confirm"]);
+
+    // Only admins confirm; then the checklist is gone and the log has it.
+    let confirm = format!("/api/v1/accounts/{a}/secretary/confirm");
+    assert_eq!(member.post_json(&confirm, &json!({})).await.status(), 403);
+    let s = ok(chef.post_json(&confirm, &json!({})).await, 200).await;
+    assert!(s["confirmed_at"].is_i64());
+    assert_eq!(s["greeting"], "Hallo, [Vorname] hier.", "confirming keeps the settings");
+    let o = ok(chef.get(&path).await, 200).await;
+    assert!(o["confirmed_at"].is_i64());
+    let html = chef.get(&format!("/portal/{a}/secretary")).await.text().await.unwrap();
+    assert!(!html.contains("Vor der ersten Rufumleitung") && html.contains("Bestätigt:"));
+    let log = ok(chef.get(&format!("/api/v1/accounts/{a}/audit")).await, 200).await;
+    assert!(log.to_string().contains("settings.confirmed"));
+    // Saving the settings later keeps the confirmation.
+    let s = ok(
+        put(
+            &chef,
+            &format!("/api/v1/accounts/{a}/secretary/settings"),
+            json!({"greeting": "Hallo, [Vorname]."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(s["confirmed_at"].is_i64());
+    app.stop().await;
+}
+
 db_test!(
+    onboarding_checklist_until_confirmed,
     live_pushes_reach_consoles_and_dashboards,
     customers_never_reach_other_accounts_calls,
     transfer_vip_deputy_and_notifications,

@@ -34,16 +34,25 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     )
     .await;
     assert_eq!(s, 422);
-    assert!(html.contains("keine gültige Rufnummer") || html.contains("gültige Rufnummer"), "{html}");
+    assert!(
+        html.contains("keine gültige Rufnummer") || html.contains("gültige Rufnummer"),
+        "{html}"
+    );
     let r = app
-        .post_form(&format!("/operator/accounts/{a}/service-numbers"), &[("number", "030 1234567")])
+        .post_form(
+            &format!("/operator/accounts/{a}/service-numbers"),
+            &[("number", "030 1234567")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     let html = app.get(&format!("/operator/accounts/{a}")).await.text().await.unwrap();
     assert!(html.contains("+49301234567"));
     let (s, html) = status_text(
-        app.post_form(&format!("/operator/accounts/{b}/service-numbers"), &[("number", "+49301234567")])
-            .await,
+        app.post_form(
+            &format!("/operator/accounts/{b}/service-numbers"),
+            &[("number", "+49301234567")],
+        )
+        .await,
     )
     .await;
     assert_eq!(s, 409);
@@ -52,28 +61,40 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     // API token: the secret is shown once, not cached, and works.
     let r = app.post_form("/operator/api-tokens", &[("name", "")]).await;
     assert_eq!(r.status(), 422);
-    let r = app.post_form("/operator/api-tokens", &[("name", "Anlage Berlin")]).await;
+    let r = app
+        .post_form("/operator/api-tokens", &[("name", "Anlage Berlin")])
+        .await;
     assert_eq!(r.headers()["cache-control"], "no-store");
     let html = r.text().await.unwrap();
     let start = html.find("kt_").expect("secret shown");
-    let secret: String = html[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let secret: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
     let again = app.get("/operator/api-tokens").await.text().await.unwrap();
     assert!(!again.contains(&secret), "shown only once");
     assert!(again.contains("Anlage Berlin"));
 
     let anna = json_ok(
-        app.post_json(&format!("/api/v1/accounts/{a}/employees"), &json!({"name": "Anna Berg", "email": "anna@a.test"}))
-            .await,
+        app.post_json(
+            &format!("/api/v1/accounts/{a}/employees"),
+            &json!({"name": "Anna Berg", "email": "anna@a.test"}),
+        )
+        .await,
     )
     .await["id"]
         .as_i64()
         .unwrap();
 
     // Agents: the console lists the call; a customer may not open it.
-    app.create_user("agent@kontor.test", Some(PlatformRole::Agent), None).await;
-    app.create_user("agent2@kontor.test", Some(PlatformRole::Agent), None).await;
-    app.create_user("chef@a.test", None, Some((a, AccountRole::Admin))).await;
-    app.create_user("chef@b.test", None, Some((b, AccountRole::Admin))).await;
+    app.create_user("agent@kontor.test", Some(PlatformRole::Agent), None)
+        .await;
+    app.create_user("agent2@kontor.test", Some(PlatformRole::Agent), None)
+        .await;
+    app.create_user("chef@a.test", None, Some((a, AccountRole::Admin)))
+        .await;
+    app.create_user("chef@b.test", None, Some((b, AccountRole::Admin)))
+        .await;
     let agent = app.second_client();
     agent.login("agent@kontor.test").await;
     let agent2 = app.second_client();
@@ -100,7 +121,10 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     assert_eq!(chef.get(&format!("/agent/calls/{id}")).await.status(), 403);
 
     // Claim by form; the second agent is told someone else was first.
-    assert_eq!(agent.post_form(&format!("/agent/calls/{id}/claim"), &[]).await.status(), 303);
+    assert_eq!(
+        agent.post_form(&format!("/agent/calls/{id}/claim"), &[]).await.status(),
+        303
+    );
     let r = agent2.post_form(&format!("/agent/calls/{id}/claim"), &[]).await;
     assert_eq!(r.headers()["location"], "/agent");
     let html = agent2.get("/agent").await.text().await.unwrap();
@@ -109,7 +133,12 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     assert!(html.contains("Dieser Anruf wird bearbeitet von") && !html.contains("data-note-form"));
 
     // The note form: missing fields are named, nothing is sent.
-    let (s, html) = status_text(agent.post_form(&format!("/agent/calls/{id}/note"), &[("employee_id", "")]).await).await;
+    let (s, html) = status_text(
+        agent
+            .post_form(&format!("/agent/calls/{id}/note"), &[("employee_id", "")])
+            .await,
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(html.contains("id=\"e-employee_id\""));
     let anna_s = anna.to_string();
@@ -117,17 +146,29 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
         agent
             .post_form(
                 &format!("/agent/calls/{id}/note"),
-                &[("employee_id", &anna_s), ("outcome", "message"), ("caller_name", "Herr Meier")],
+                &[
+                    ("employee_id", &anna_s),
+                    ("outcome", "message"),
+                    ("caller_name", "Herr Meier"),
+                ],
             )
             .await,
     )
     .await;
     assert_eq!(s, 422);
-    assert!(html.contains("id=\"e-concern\"") && html.contains("value=\"Herr Meier\""), "values kept");
+    assert!(
+        html.contains("id=\"e-concern\"") && html.contains("value=\"Herr Meier\""),
+        "values kept"
+    );
     let r = agent
         .post_form(
             &format!("/agent/calls/{id}/note"),
-            &[("employee_id", &anna_s), ("outcome", "message"), ("caller_name", "Herr Meier"), ("concern", "Rückruf <bitte>")],
+            &[
+                ("employee_id", &anna_s),
+                ("outcome", "message"),
+                ("caller_name", "Herr Meier"),
+                ("concern", "Rückruf <bitte>"),
+            ],
         )
         .await;
     assert_eq!(r.headers()["location"], "/agent");
@@ -136,7 +177,12 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     let r = agent
         .post_form(
             &format!("/agent/calls/{id}/correction"),
-            &[("employee_id", &anna_s), ("outcome", "message"), ("caller_name", "Herr Meyer"), ("concern", "Rückruf bitte heute")],
+            &[
+                ("employee_id", &anna_s),
+                ("outcome", "message"),
+                ("caller_name", "Herr Meyer"),
+                ("concern", "Rückruf bitte heute"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);
@@ -146,17 +192,35 @@ async fn pages_for_agents_customers_and_the_operator(backend: Backend) {
     let html = chef.get(&format!("/portal/{a}/calls")).await.text().await.unwrap();
     assert!(html.contains("Herr Meyer") && html.contains("Rückruf bitte heute"));
     let html = chef.get(&format!("/portal/{a}/calls/{id}")).await.text().await.unwrap();
-    assert!(html.contains("Rückruf &") && !html.contains("<bitte>"), "old note kept, escaped");
+    assert!(
+        html.contains("Rückruf &") && !html.contains("<bitte>"),
+        "old note kept, escaped"
+    );
     assert!(html.contains("Korrektur"));
-    let html = chef.get(&format!("/portal/{a}/statistics?preset=today")).await.text().await.unwrap();
+    let html = chef
+        .get(&format!("/portal/{a}/statistics?preset=today"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("data-stat-total>1<"), "one call today");
-    let (s, html) = status_text(chef.get(&format!("/portal/{a}/statistics?preset=custom&from=2026-05-01&to=2026-04-01")).await).await;
+    let (s, html) = status_text(
+        chef.get(&format!(
+            "/portal/{a}/statistics?preset=custom&from=2026-05-01&to=2026-04-01"
+        ))
+        .await,
+    )
+    .await;
     assert_eq!(s, 200);
     assert!(html.contains("id=\"e-to\"") && html.contains("Das Ende liegt vor dem Anfang."));
     let (s, _) = status_text(chef.get(&format!("/portal/{a}/statistics?bogus=1")).await).await;
     assert_eq!(s, 422);
     // Another account's admin sees none of it.
-    for path in [format!("/portal/{a}/calls"), format!("/portal/{a}/calls/{id}"), format!("/portal/{a}/statistics")] {
+    for path in [
+        format!("/portal/{a}/calls"),
+        format!("/portal/{a}/calls/{id}"),
+        format!("/portal/{a}/statistics"),
+    ] {
         assert_eq!(other.get(&path).await.status(), 404, "{path}");
     }
     assert_eq!(other.get(&format!("/portal/{b}/calls/{id}")).await.status(), 404);

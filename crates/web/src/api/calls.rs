@@ -10,7 +10,7 @@ use axum::Json;
 use domain::calls::stats::{PeriodInput, Stats};
 use domain::calls::{
     ApiToken, ApiTokenInput, Call, CallPage, CallScreen, CreatedApiToken, IncomingCall, ManualCall, Note, NoteInput,
-    ServiceNumber, ServiceNumberInput, Step,
+    Onboarding, ServiceNumber, ServiceNumberInput, Step,
 };
 use kernel::{AccountId, DomainError};
 use serde::{Deserialize, Serialize};
@@ -286,6 +286,18 @@ pub async fn detail(
 ) -> ApiResult<Json<CallDetail>> {
     let (call, notes) = state.calls.detail(&user, AccountId(id), call).await?;
     Ok(Json(CallDetail { call, notes }))
+}
+
+/// The onboarding checklist of the account (until the customer confirms
+/// the pre-filled data with `POST …/secretary/confirm`).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/secretary/onboarding", tag = "calls", params(("id" = i64, Path)),
+    security(("session" = [])), responses((status = 200, body = Onboarding), (status = 404, body = ErrorBody)))]
+pub async fn onboarding(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Onboarding>> {
+    Ok(Json(state.calls.onboarding(&user, AccountId(id)).await?))
 }
 
 /// The account's service numbers.

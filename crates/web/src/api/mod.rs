@@ -92,6 +92,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(portal::consents))
         .routes(routes!(portal::change_password))
         .routes(routes!(secretary::settings, secretary::save_settings))
+        .routes(routes!(secretary::confirm))
+        .routes(routes!(calls::onboarding))
         .routes(routes!(secretary::employees, secretary::create_employee))
         .routes(routes!(secretary::export))
         .merge(

@@ -46,6 +46,18 @@ pub async fn save_settings(
     Ok(Json(state.secretary.save_settings(&user, AccountId(id), &input).await?))
 }
 
+/// Confirms the settings, employees and the rest are right (the last step
+/// of the onboarding checklist). Admins only.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/secretary/confirm", tag = "secretary", params(("id" = i64, Path)),
+    security(("session" = [])), responses((status = 200, body = Settings), (status = 403, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Settings>> {
+    Ok(Json(state.secretary.confirm(&user, AccountId(id)).await?))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {

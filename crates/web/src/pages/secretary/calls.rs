@@ -54,6 +54,7 @@ struct DashboardPage<'a> {
     today: i64,
     week: i64,
     sms: Option<SmsUsage>,
+    onboarding: Option<domain::calls::Onboarding>,
 }
 
 /// How many calls the dashboard lists.
@@ -82,8 +83,10 @@ pub async fn dashboard(
         .await?
         .into_iter()
         .find(|u| u.month == this_month);
+    let onboarding = Some(state.calls.onboarding(&user, account).await?);
     Ok(render(&DashboardPage {
         ctx: &ctx,
+        onboarding,
         nav,
         latest: rows(latest, &tz, ctx.lang),
         tz,

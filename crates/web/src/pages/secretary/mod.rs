@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
     let p = "/portal/{account_id}";
     Router::new()
         .route(&format!("{p}/secretary"), get(settings::page).post(settings::save))
+        .route(&format!("{p}/secretary/confirm"), post(settings::confirm))
         .route(&format!("{p}/employees"), get(employees::list).post(employees::create))
         .route(&format!("{p}/employees/new"), get(employees::new_page))
         .route(&format!("{p}/employees/export"), get(import::export))

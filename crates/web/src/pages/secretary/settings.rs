@@ -14,7 +14,7 @@ use super::{done, nav, start_url, SecNav};
 use crate::context::Ctx;
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::{CsrfForm, FormState};
+use crate::forms::{CsrfForm, FormState, NoFields};
 use crate::pages::portal::{shown_in_form, with_status};
 use crate::pages::{format_time, render};
 use crate::state::AppState;
@@ -61,6 +61,8 @@ struct SettingsPage<'a> {
     updated: Option<String>,
     sample_first: &'static str,
     sample_last: &'static str,
+    onboarding: Option<domain::calls::Onboarding>,
+    confirmed: Option<String>,
 }
 
 async fn settings_page(
@@ -98,8 +100,11 @@ async fn settings_page(
         .iter()
         .map(|f| ctx.tk("secretary.settings.fixed_", f))
         .collect();
+    let onboarding = state.calls.onboarding(user, account).await.ok();
     Ok(render(&SettingsPage {
         ctx,
+        confirmed: settings.confirmed_at.map(|t| format_time(t, ctx.lang)),
+        onboarding,
         updated: settings.updated_at.map(|t| format_time(t, ctx.lang)),
         operator: access == Access::Manage { operator: true },
         nav,
@@ -215,4 +220,17 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The last step of the onboarding checklist.
+pub async fn confirm(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageUser(user): PageUser,
+    PagePath(account): PagePath<i64>,
+    _form: CsrfForm<NoFields>,
+) -> PageResult<Response> {
+    let account = AccountId(account);
+    state.secretary.confirm(&user, account).await?;
+    done(jar, "settings_confirmed", &format!("/portal/{account}/secretary"))
 }
