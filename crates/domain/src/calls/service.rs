@@ -119,13 +119,7 @@ impl CallService {
     }
 
     async fn settings(&self, account: AccountId) -> DomainResult<Settings> {
-        match self.secretary_store.settings(account).await? {
-            Some(s) => Ok(s),
-            None => {
-                let a = self.accounts.get(account).await?;
-                Ok(Settings::default_for(account, &a.name, &a.time_zone))
-            }
-        }
+        self.secretary.current_settings(account).await
     }
 
     /// A call reported by a telephone system. The token must be an active

@@ -149,7 +149,8 @@ impl SecretaryService {
         self.current_settings(account).await
     }
 
-    async fn current_settings(&self, account: AccountId) -> DomainResult<Settings> {
+    /// The stored settings, or the defaults of a new account (no access check).
+    pub(crate) async fn current_settings(&self, account: AccountId) -> DomainResult<Settings> {
         match self.store.settings(account).await? {
             Some(s) => Ok(s),
             None => {

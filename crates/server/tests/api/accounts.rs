@@ -197,7 +197,6 @@ async fn only_operators_reach_operator_endpoints(backend: Backend) {
         let checks = [
             app.get("/api/v1/accounts").await,
             app.get(&format!("/api/v1/accounts/{id}")).await,
-            app.get(&format!("/api/v1/accounts/{id}/sms-usage")).await,
             app.get("/api/v1/outbox/status").await,
             app.post_json("/api/v1/accounts", &body).await,
             app.client
@@ -214,6 +213,13 @@ async fn only_operators_reach_operator_endpoints(backend: Backend) {
         for r in checks {
             let e = api_error(r, 403).await;
             assert_eq!(e["code"], "forbidden");
+        }
+        // SMS billing: the customer sees their own; the agent is no member.
+        let usage = app.get(&format!("/api/v1/accounts/{id}/sms-usage")).await;
+        let expected = if who.starts_with("chefin") { 200 } else { 404 };
+        assert_eq!(usage.status(), expected, "{who}");
+        for page in ["/operator/api-tokens"] {
+            assert_eq!(app.get(page).await.status(), 403, "{page}");
         }
         for page in [
             "/operator/accounts",

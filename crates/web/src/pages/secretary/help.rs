@@ -21,7 +21,7 @@ struct HelpPage<'a> {
 }
 
 /// (anchor, number of paragraphs) of each section, in reading order.
-const SECTIONS: [(&str, usize); 9] = [
+const SECTIONS: [(&str, usize); 11] = [
     ("intro", 1),
     ("settings", 4),
     ("employees", 5),
@@ -31,6 +31,8 @@ const SECTIONS: [(&str, usize); 9] = [
     ("import", 3),
     ("vips", 2),
     ("faq", 2),
+    ("calls", 3),
+    ("statistics", 2),
 ];
 
 pub async fn page(ctx: Ctx) -> Response {
