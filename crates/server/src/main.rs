@@ -55,10 +55,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum OperatorCommand {
-    /// Create an operator login. The password is asked for, or read from stdin.
+    /// Create an operator login (or, with --role agent, a reception agent).
+    /// The password is asked for, or read from stdin.
     Create {
         #[arg(long)]
         email: String,
+        /// operator (runs the installation) or agent (answers calls in the agent console)
+        #[arg(long, default_value = "operator")]
+        role: String,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -204,6 +208,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             command:
                 OperatorCommand::Create {
                     email,
+                    role,
                     password_stdin,
                     first_name,
                     last_name,
@@ -211,6 +216,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => {
             let lang = Lang::parse(&language).ok_or_else(|| anyhow::anyhow!("language: use de or en"))?;
+            let role = PlatformRole::parse(&role).ok_or_else(|| anyhow::anyhow!("role: use operator or agent"))?;
             let password = read_password(password_stdin)?;
             let services = Services::open(&settings).await?;
             let user = services
@@ -221,7 +227,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     first_name: &first_name,
                     last_name: &last_name,
                     language: lang,
-                    platform_role: Some(PlatformRole::Operator),
+                    platform_role: Some(role),
                     membership: None,
                 })
                 .await

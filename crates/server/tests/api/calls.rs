@@ -321,7 +321,15 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
         .starts_with("VIP-Anruf: Herr Wichtig (+491719999999)"));
 
     // SMS are billed per account and month; the customer sees it too.
-    let usage = ok(app.get(&format!("/api/v1/accounts/{a}/sms-usage")).await, 200).await;
+    // (The gateway has both; the worker records "sent" right after.)
+    let mut usage = Value::Null;
+    for _ in 0..200 {
+        usage = ok(app.get(&format!("/api/v1/accounts/{a}/sms-usage")).await, 200).await;
+        if usage[0]["count"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     assert_eq!(
         (usage[0]["count"].as_i64(), usage[0]["amount_cents"].as_i64()),
         (Some(2), Some(20))

@@ -242,6 +242,27 @@ async fn cli_creates_operator_and_account(backend: Backend) {
         let user: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(user["platform_role"], "operator");
         assert_eq!(user["first_name"], "Olaf");
+        // Reception agents come from the same command.
+        let agent = |role: &str| {
+            let args = [
+                "--database-url",
+                &url,
+                "operator",
+                "create",
+                "--role",
+                role,
+                "--email",
+                "jonas@kontor.test",
+                "--password-stdin",
+            ];
+            run(&args, Some(&format!("{PASSWORD}\n")))
+        };
+        let (code, _, err) = agent("boss");
+        assert_eq!(code, 1);
+        assert!(err.contains("role: use operator or agent"), "{err}");
+        let (code, out, err) = agent("agent");
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["platform_role"], "agent");
 
         let args = [
             "--database-url",
@@ -340,6 +361,32 @@ async fn demo_fills_an_empty_database(backend: Backend) {
         .await
         .unwrap();
     assert!(users.to_string().contains("\"invited\""));
+    // The calls: a dashboard with answered calls, one call waiting for the agent.
+    let latest: Value = anna
+        .get(format!("{}/api/v1/accounts/{account}/calls/latest", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(latest.as_array().unwrap().len(), 20);
+    let agent = client();
+    agent
+        .post(format!("{}/api/v1/session", server.url))
+        .json(&json!({"email": "agent@kontor.example", "password": kontor::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let queue: Value = agent
+        .get(format!("{}/api/v1/agent/calls", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue.as_array().unwrap().len(), 1);
     assert_eq!(server.terminate().code(), Some(0), "SIGTERM stops cleanly");
 }
 
