@@ -76,7 +76,11 @@ pub async fn dashboard(
     };
     let today = state.calls.stats(&user, account, &preset("today")).await?.total;
     let week = state.calls.stats(&user, account, &preset("week")).await?.total;
-    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    // SMS are billed per calendar month in German time (see SmsUsage).
+    let this_month = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m")
+        .to_string();
     let sms = state
         .outbox
         .sms_usage(account)
