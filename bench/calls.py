@@ -27,7 +27,8 @@ PostgreSQL with BACKEND=postgres) filled to production size:
      Targets: p99 < 5 ms, screen/hello >= 0.3.
   2. Statistics for the busy account over one year (366 days up to today):
      GET /api/v1/accounts/{id}/calls/stats?from=..&to=.., REPEAT (30)
-     sequential requests as the operator: median / p95 / max.
+     sequential requests as the operator after one first request (shown
+     separately: cold cache right after the restart): median / p95 / max.
      Target < 100 ms. Also the call list (first page and a middle page of
      50) and the CSV export of that year.
   3. Push latency: CONSOLES (10) agent consoles are connected to
@@ -39,7 +40,7 @@ PostgreSQL with BACKEND=postgres) filled to production size:
 
 How to run:
   cargo build --release -p kontor
-  bench/calls.py                          # SQLite, full size (~5 min)
+  bench/calls.py                          # SQLite, full size (~2.5 min)
   BACKEND=postgres bench/calls.py         # needs postgres://postgres@127.0.0.1:5432
   CALLS=100000 VIPS=10000 ACCOUNTS=100 bench/calls.py   # quick check
 
