@@ -43,7 +43,9 @@ CREATE TABLE calls (
     -- the latest note (a correction replaces it here; notes never change)
     note_id BIGINT
 );
-CREATE INDEX calls_account_time ON calls(account_id, status, received_at);
+-- Serves the statistics (outcome, employee_id: counted from the index
+-- alone) and the newest-first call list (received_at, id backwards).
+CREATE INDEX calls_account_time ON calls(account_id, status, received_at, id, outcome, employee_id);
 CREATE INDEX calls_open ON calls(status, received_at);
 
 CREATE TABLE call_notes (

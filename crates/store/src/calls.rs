@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use domain::calls::stats::EmployeeCount;
+use domain::calls::stats::{EmployeeCount, OffsetSegment};
 use domain::calls::{
     ApiToken, Call, CallPage, CallStatus, CallStore, ExtraAnswer, NewCall, NewNote, Note, Outcome, ServiceNumber,
 };
@@ -434,21 +434,37 @@ impl CallStore for Db {
         account: AccountId,
         start: Timestamp,
         end: Timestamp,
+        segments: &[OffsetSegment],
     ) -> DomainResult<(Vec<(i64, Outcome, i64)>, Vec<EmployeeCount>)> {
-        let buckets: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-            "SELECT c.received_at / {bucket} AS b, c.outcome, COUNT(*) FROM calls c \
+        // The local day: instant plus the offset of its segment, in whole days.
+        let last = 4 + 2 * segments.len().saturating_sub(1);
+        let offset = if segments.len() <= 1 {
+            format!("${last}")
+        } else {
+            let mut case = String::from("CASE");
+            for i in 0..segments.len() - 1 {
+                case.push_str(&format!(" WHEN c.received_at < ${} THEN ${}", 4 + 2 * i, 5 + 2 * i));
+            }
+            format!("{case} ELSE ${last} END")
+        };
+        let sql = format!(
+            "SELECT (c.received_at + {offset}) / 86400000 AS d, c.outcome, COUNT(*) FROM calls c \
              WHERE c.account_id = $1 AND c.status = 'done' AND c.received_at >= $2 AND c.received_at < $3 \
-             GROUP BY b, c.outcome",
-            bucket = domain::calls::stats::BUCKET_MS
-        ))
-        .bind(account.0)
-        .bind(start.millis())
-        .bind(end.millis())
-        .fetch_all(&self.pool)
-        .await
-        .db()?;
-        let people: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
-            "SELECT c.employee_id, MAX(c.employee_name), COUNT(*) FROM calls c \
+             GROUP BY d, c.outcome"
+        );
+        let mut q = sqlx::query_as(&sql)
+            .bind(account.0)
+            .bind(start.millis())
+            .bind(end.millis());
+        for (i, seg) in segments.iter().enumerate() {
+            if i + 1 < segments.len() {
+                q = q.bind(seg.until);
+            }
+            q = q.bind(seg.offset_ms);
+        }
+        let days: Vec<(i64, String, i64)> = q.fetch_all(&self.pool).await.db()?;
+        let people: Vec<(Option<i64>, i64)> = sqlx::query_as(
+            "SELECT c.employee_id, COUNT(*) FROM calls c \
              WHERE c.account_id = $1 AND c.status = 'done' AND c.received_at >= $2 AND c.received_at < $3 \
              GROUP BY c.employee_id",
         )
@@ -458,16 +474,23 @@ impl CallStore for Db {
         .fetch_all(&self.pool)
         .await
         .db()?;
-        Ok((
-            buckets
+        let names: std::collections::HashMap<i64, String> =
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM employees WHERE account_id = $1")
+                .bind(account.0)
+                .fetch_all(&self.pool)
+                .await
+                .db()?
                 .into_iter()
-                .filter_map(|(b, o, n)| Outcome::parse(&o).map(|o| (b, o, n)))
+                .collect();
+        Ok((
+            days.into_iter()
+                .filter_map(|(d, o, n)| Outcome::parse(&o).map(|o| (d, o, n)))
                 .collect(),
             people
                 .into_iter()
-                .map(|(employee_id, name, count)| EmployeeCount {
+                .map(|(employee_id, count)| EmployeeCount {
+                    name: employee_id.and_then(|e| names.get(&e).cloned()).unwrap_or_default(),
                     employee_id,
-                    name,
                     count,
                 })
                 .collect(),

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use kernel::{AccountId, DomainResult, Timestamp, UserId};
 
-use super::stats::EmployeeCount;
+use super::stats::{EmployeeCount, OffsetSegment};
 use super::{ApiToken, Call, CallEvent, CallPage, NewCall, NewNote, Note, Outcome, ServiceNumber};
 use crate::outbox::NewMessage;
 
@@ -58,13 +58,15 @@ pub trait CallStore: Send + Sync {
         limit: i64,
         offset: i64,
     ) -> DomainResult<CallPage>;
-    /// Counts of finished calls in [start, end): per (15-minute bucket,
-    /// outcome) and per employee.
+    /// Counts of finished calls in [start, end): per (local day number,
+    /// outcome) — see [`super::stats::local_day_number`] — and per employee
+    /// (with the employee's current name; empty when deleted).
     async fn counts(
         &self,
         account: AccountId,
         start: Timestamp,
         end: Timestamp,
+        segments: &[OffsetSegment],
     ) -> DomainResult<(Vec<(i64, Outcome, i64)>, Vec<EmployeeCount>)>;
     /// Finished calls in [start, end) with their latest note, oldest first.
     async fn export(

@@ -452,8 +452,9 @@ impl CallService {
         let (tz, today) = self.zone_today(account).await?;
         let period = Period::parse(input, today)?;
         let (start, end) = period.bounds(tz);
-        let (buckets, employees) = self.store.counts(account, start, end).await?;
-        Ok(stats::aggregate(period, tz, &buckets, employees))
+        let segments = stats::offset_segments(tz, start, end);
+        let (days, employees) = self.store.counts(account, start, end, &segments).await?;
+        Ok(stats::aggregate(period, &days, employees))
     }
 
     /// The period as CSV, with a file name naming the period.

@@ -1,7 +1,9 @@
 //! Statistics periods and counts. A period is a range of calendar days in
-//! the account's time zone; counting happens on 15-minute buckets from
-//! the database (every time zone's offset is a multiple of 15 minutes),
-//! so days are exact across daylight-saving changes.
+//! the account's time zone. The database counts per local day: the period
+//! is cut into segments of constant UTC offset (a year has at most a few
+//! daylight-saving changes), and each call's instant plus its segment's
+//! offset, divided by a day, is its local day number, exact across
+//! daylight-saving changes and month ends.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
@@ -13,8 +15,62 @@ use crate::secretary::schedule::local_to_instant;
 
 /// Longest period one request may cover.
 pub const MAX_DAYS: i64 = 366;
-/// Bucket width the store groups by.
-pub const BUCKET_MS: i64 = 15 * 60 * 1000;
+const DAY_MS: i64 = 86_400_000;
+const QUARTER_HOUR_MS: i64 = 15 * 60 * 1000;
+
+/// A stretch of time with one UTC offset: applies to instants before `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetSegment {
+    pub until: i64,
+    pub offset_ms: i64,
+}
+
+fn offset_ms(tz: Tz, at: i64) -> i64 {
+    use chrono::Offset;
+    let utc = Timestamp(at).to_datetime();
+    i64::from(utc.with_timezone(&tz).offset().fix().local_minus_utc()) * 1000
+}
+
+/// The offsets in force during [start, end), the last segment open-ended.
+/// Offset changes are found hour by hour and placed to the quarter hour
+/// (every zone changes on a quarter hour).
+pub fn offset_segments(tz: Tz, start: Timestamp, end: Timestamp) -> Vec<OffsetSegment> {
+    let mut segments = Vec::new();
+    let mut current = offset_ms(tz, start.0);
+    let mut t = start.0;
+    while t < end.0 {
+        let next = (t + 3_600_000).min(end.0);
+        let o = offset_ms(tz, next);
+        if o != current {
+            let mut at = t - t.rem_euclid(QUARTER_HOUR_MS);
+            while offset_ms(tz, at) == current {
+                at += QUARTER_HOUR_MS;
+            }
+            segments.push(OffsetSegment {
+                until: at,
+                offset_ms: current,
+            });
+            current = o;
+        }
+        t = next;
+    }
+    segments.push(OffsetSegment {
+        until: i64::MAX,
+        offset_ms: current,
+    });
+    segments
+}
+
+/// The local day (days since 1970-01-01) of a local day number.
+fn day_of(number: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + Duration::days(number)
+}
+
+/// The local day number of an instant, as the store computes it.
+pub fn local_day_number(at: i64, segments: &[OffsetSegment]) -> i64 {
+    let offset = segments.iter().find(|s| at < s.until).map(|s| s.offset_ms).unwrap_or(0);
+    (at + offset).div_euclid(DAY_MS)
+}
 
 /// Calendar days from `from` to `to`, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -131,14 +187,9 @@ pub struct Stats {
     pub per_employee: Vec<EmployeeCount>,
 }
 
-/// Builds the statistics from (bucket number, outcome, count) and
+/// Builds the statistics from (local day number, outcome, count) and
 /// (employee, name, count) rows.
-pub fn aggregate(
-    period: Period,
-    tz: Tz,
-    buckets: &[(i64, Outcome, i64)],
-    mut per_employee: Vec<EmployeeCount>,
-) -> Stats {
+pub fn aggregate(period: Period, days: &[(i64, Outcome, i64)], mut per_employee: Vec<EmployeeCount>) -> Stats {
     let mut per_day: Vec<DayCount> = (0..period.days())
         .map(|i| DayCount {
             day: period.from + Duration::days(i),
@@ -146,12 +197,8 @@ pub fn aggregate(
         })
         .collect();
     let (mut connected, mut message) = (0, 0);
-    for &(bucket, outcome, count) in buckets {
-        let day = Timestamp(bucket * BUCKET_MS)
-            .to_datetime()
-            .with_timezone(&tz)
-            .date_naive();
-        let index = (day - period.from).num_days();
+    for &(number, outcome, count) in days {
+        let index = (day_of(number) - period.from).num_days();
         if let Some(d) = usize::try_from(index).ok().and_then(|i| per_day.get_mut(i)) {
             d.count += count;
             match outcome {
@@ -229,12 +276,20 @@ mod tests {
         };
         let (start, end) = p.bounds(tz);
         assert_eq!(end.0 - start.0, (3 * 24 - 1) * 3_600_000);
-        // 22:30 UTC on 29 March is already 30 March in Berlin (UTC+2).
-        let late = Timestamp::from_datetime("2026-03-29T22:30:00Z".parse().unwrap()).0 / BUCKET_MS;
-        let early = Timestamp::from_datetime("2026-03-28T00:15:00Z".parse().unwrap()).0 / BUCKET_MS;
+        // One change, at 01:00 UTC on 29 March, from +1 h to +2 h.
+        let segments = offset_segments(tz, start, end);
+        let change = Timestamp::from_datetime("2026-03-29T01:00:00Z".parse().unwrap()).0;
+        assert_eq!(segments.len(), 2);
+        assert_eq!((segments[0].until, segments[0].offset_ms), (change, 3_600_000));
+        assert_eq!(segments[1].offset_ms, 7_200_000);
+        let day = |s: &str| local_day_number(Timestamp::from_datetime(s.parse().unwrap()).0, &segments);
+        // 22:30 UTC on 29 March is already 30 March in Berlin (UTC+2);
+        // 23:30 UTC on 27 March is 28 March (UTC+1).
+        let late = day("2026-03-29T22:30:00Z");
+        let early = day("2026-03-27T23:30:00Z");
+        assert_eq!(day_of(late), d("2026-03-30"));
         let s = aggregate(
             p,
-            tz,
             &[(late, Outcome::Message, 2), (early, Outcome::Connected, 1)],
             vec![],
         );

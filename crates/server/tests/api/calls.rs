@@ -740,6 +740,29 @@ async fn statistics_follow_the_zone_across_a_month_boundary(backend: Backend) {
     assert_eq!(csv.lines().count(), 6, "{csv}");
     assert!(csv.starts_with("\u{feff}Datum;Uhrzeit;Servicenummer"));
     assert!(!csv.contains("Zoe Zander"), "only this account");
+    // Across the change to summer time (29 March, 01:00 UTC) in Berlin.
+    let c = account(app, "K-3", "10115").await;
+    let carl = add_employee(app, c, json!({"name": "Carl Cramer", "email": "carl@c.test"})).await;
+    let cn = (carl, "Carl Cramer");
+    past_call(app, c, "2026-03-28T22:59:00Z", cn, Outcome::Message).await; // 23:59 on 28 March
+    past_call(app, c, "2026-03-28T23:30:00Z", cn, Outcome::Message).await; // 00:30 on 29 March (UTC+1)
+    past_call(app, c, "2026-03-29T21:59:00Z", cn, Outcome::Message).await; // 23:59 on 29 March (UTC+2)
+    past_call(app, c, "2026-03-29T22:30:00Z", cn, Outcome::Message).await; // 00:30 on 30 March
+    let dst = ok(
+        app.get(&format!(
+            "/api/v1/accounts/{c}/calls/stats?from=2026-03-28&to=2026-03-30"
+        ))
+        .await,
+        200,
+    )
+    .await;
+    let counts: Vec<i64> = dst["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["count"].as_i64().unwrap())
+        .collect();
+    assert_eq!(counts, [1, 2, 1]);
     for (q, code) in [
         ("from=2026-02-30&to=2026-03-01", "date_invalid"),
         ("from=2026-03-01&to=2026-02-01", "period_reversed"),
