@@ -69,5 +69,10 @@ CREATE TABLE call_notes (
 );
 CREATE INDEX call_notes_call ON call_notes(call_id, id);
 
+-- The newest change of an account's secretary data (every change writes
+-- its audit record): agents' call screens cache the data per account and
+-- compare this to know when to reload it.
+CREATE INDEX audit_log_latest ON audit_log(account_id, id);
+
 -- Onboarding: the customer confirmed the pre-filled settings.
 ALTER TABLE secretary_settings ADD COLUMN confirmed_at BIGINT;

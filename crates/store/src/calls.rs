@@ -263,6 +263,26 @@ impl CallStore for Db {
         call_in(&mut conn, id).await
     }
 
+    async fn call_and_version(&self, id: i64) -> DomainResult<(Call, i64)> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            call: CallRow,
+            version: i64,
+        }
+        let select = CALL_SELECT.replace(
+            " FROM calls c",
+            ", (SELECT COALESCE(MAX(l.id), 0) FROM audit_log l WHERE l.account_id = c.account_id) AS version FROM calls c",
+        );
+        let row: Option<Row> = sqlx::query_as(&format!("{select} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        row.map(|r| (r.call.into(), r.version))
+            .ok_or(DomainError::not_found("call"))
+    }
+
     async fn account_call(&self, account: AccountId, id: i64) -> DomainResult<Call> {
         let row: Option<CallRow> = sqlx::query_as(&format!("{CALL_SELECT} WHERE c.id = $1 AND c.account_id = $2"))
             .bind(id)

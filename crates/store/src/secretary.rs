@@ -714,6 +714,18 @@ impl SecretaryStore for Db {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn open_appointments(&self, account: AccountId, now: Timestamp) -> DomainResult<Vec<Appointment>> {
+        let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
+            "{APPOINTMENT_SELECT} WHERE a.account_id = $1 AND a.ends_at > $2 ORDER BY a.starts_at, a.id"
+        ))
+        .bind(account.0)
+        .bind(now.millis())
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     async fn appointment(&self, account: AccountId, employee: i64, id: i64) -> DomainResult<Appointment> {
         let mut conn = self.pool.acquire().await.db()?;
         appointment_in(&mut conn, account, employee, id).await

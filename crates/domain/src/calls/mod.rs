@@ -12,6 +12,7 @@ mod ports;
 mod routing;
 mod service;
 pub mod sms;
+mod snapshot;
 pub mod stats;
 
 pub use hub::LocalHub;

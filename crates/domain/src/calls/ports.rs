@@ -16,6 +16,9 @@ pub trait CallStore: Send + Sync {
     async fn first_number(&self, account: AccountId) -> DomainResult<Option<String>>;
     async fn create_call(&self, c: &NewCall) -> DomainResult<Call>;
     async fn call(&self, id: i64) -> DomainResult<Call>;
+    /// The call and the id of the newest audit record of its account (0
+    /// when none): the version of the secretary data agents see.
+    async fn call_and_version(&self, id: i64) -> DomainResult<(Call, i64)>;
     /// The call if it belongs to `account` (NotFound otherwise).
     async fn account_call(&self, account: AccountId, id: i64) -> DomainResult<Call>;
     /// Calls not yet done, oldest first.

@@ -5,6 +5,7 @@ use kernel::phone::E164;
 use kernel::{AccountId, DomainError, DomainResult, Lang, Timestamp};
 
 use super::notify::{self, Notice};
+use super::snapshot::{Snapshot, SnapshotCache};
 use super::stats::{self, Period, PeriodInput, Stats};
 use super::{
     check_fields, in_chain, next_step, ApiToken, ApiTokenInput, Call, CallEvent, CallEvents, CallPage, CallScreen,
@@ -15,12 +16,9 @@ use crate::accounts::AccountStore;
 use crate::identity::{PlatformRole, User};
 use crate::secretary::schedule::zone;
 use crate::secretary::{
-    render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
+    render_greeting, split_name, Access, Employee, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
 };
 use crate::Env;
-
-/// Most employees the call screen lists.
-const SCREEN_EMPLOYEES: i64 = 1000;
 
 /// Calls for agents, customers and the operator.
 #[derive(Clone)]
@@ -30,6 +28,7 @@ pub struct CallService {
     secretary: SecretaryService,
     accounts: Arc<dyn AccountStore>,
     events: Arc<dyn CallEvents>,
+    snapshots: SnapshotCache,
     env: Env,
 }
 
@@ -57,11 +56,10 @@ fn caller_id(raw: Option<&str>) -> DomainResult<String> {
     Ok(E164::parse(raw, "caller_id")?.as_str().to_string())
 }
 
-fn reachability(employees: &[crate::secretary::EmployeeRow]) -> HashMap<i64, Reachability> {
+fn reachability(employees: &[Employee]) -> HashMap<i64, Reachability> {
     employees
         .iter()
-        .map(|r| {
-            let e = &r.employee;
+        .map(|e| {
             (
                 e.id,
                 Reachability {
@@ -110,6 +108,7 @@ impl CallService {
             secretary,
             accounts,
             events,
+            snapshots: SnapshotCache::default(),
             env,
         }
     }
@@ -206,60 +205,80 @@ impl CallService {
         self.store.call(id).await
     }
 
-    /// Everything the call screen needs, for the agent handling the call.
+    /// The account's secretary data as of `version` (from the cache when
+    /// nothing changed since it was loaded).
+    async fn snapshot(&self, account: AccountId, version: i64, company: &str) -> DomainResult<Arc<Snapshot>> {
+        if let Some(s) = self.snapshots.get(account, version, company) {
+            return Ok(s);
+        }
+        let now = self.now();
+        let (settings, employees, appointments, vips, faqs) = tokio::try_join!(
+            self.settings(account),
+            self.secretary_store.all_employees(account),
+            self.secretary_store.open_appointments(account, now),
+            self.secretary_store.vips(account, None),
+            self.secretary_store.faqs(account),
+        )?;
+        let mut by_employee: HashMap<i64, Vec<_>> = HashMap::new();
+        for a in appointments {
+            by_employee.entry(a.employee_id).or_default().push(a);
+        }
+        let snapshot = Arc::new(Snapshot {
+            version,
+            company: company.to_string(),
+            settings,
+            employees,
+            appointments: by_employee,
+            vips,
+            faqs,
+        });
+        self.snapshots.put(account, snapshot.clone());
+        Ok(snapshot)
+    }
+
+    /// Everything the call screen needs, for the agent handling the call:
+    /// one query for the call (and the data's version), the rest from the
+    /// account's snapshot.
     pub async fn screen(&self, actor: &User, id: i64) -> DomainResult<CallScreen> {
         require_agent(actor)?;
         let now = self.now();
-        let call = self.store.call(id).await?;
-        let account = call.account_id;
-        let (settings, employees, vips, faqs, notes) = tokio::try_join!(
-            self.settings(account),
-            self.secretary_store.employees(account, "", SCREEN_EMPLOYEES, 0, now),
-            async {
-                if call.caller_id.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    self.secretary_store.vips_by_phone(account, &call.caller_id).await
-                }
-            },
-            self.secretary_store.faqs(account),
-            async {
-                if call.status == CallStatus::Done {
-                    self.store.notes(id).await
-                } else {
-                    Ok(Vec::new())
-                }
-            },
-        )?;
-        let (first, last) = split_name(&actor.display_name());
+        let (call, version) = self.store.call_and_version(id).await?;
+        let snap = self.snapshot(call.account_id, version, &call.account_name).await?;
+        let notes = if call.status == CallStatus::Done {
+            self.store.notes(id).await?
+        } else {
+            Vec::new()
+        };
+        let settings = &snap.settings;
         let (first, last) = if actor.first_name.is_empty() && actor.last_name.is_empty() {
-            (first, last)
+            split_name(&actor.display_name())
         } else {
             (actor.first_name.clone(), actor.last_name.clone())
         };
-        let people = reachability(&employees.items);
+        let people = reachability(&snap.employees);
+        let vips = snap.vips_for(&call.caller_id);
         let vip = !vips.is_empty();
-        let employees = employees
-            .items
-            .into_iter()
-            .map(|r| {
-                let e = r.employee;
+        let employees = snap
+            .employees
+            .iter()
+            .map(|e| {
                 let first_step = next_step(&people, e.id, &[], settings.with_transfer, vip).unwrap_or(Step::Message {
                     employee_id: e.id,
                     name: e.name.clone(),
                 });
+                let (status, in_appointment) = snap.status(e, now);
                 ScreenEmployee {
                     id: e.id,
-                    name: e.name,
-                    position: e.position,
-                    responsibility: e.responsibility,
-                    status: r.status,
-                    in_appointment: r.current_appointment.is_some(),
-                    extension: e.extension,
+                    name: e.name.clone(),
+                    position: e.position.clone(),
+                    responsibility: e.responsibility.clone(),
+                    status,
+                    in_appointment,
+                    extension: e.extension.clone(),
                     wants_transfer: e.wants_transfer,
                     vip_transfer: e.vip_transfer,
                     deputy_id: e.deputy_id,
-                    deputy_name: r.deputy_name,
+                    deputy_name: e.deputy_id.and_then(|d| snap.name_of(d)).map(str::to_string),
                     first_step,
                 }
             })
@@ -272,9 +291,9 @@ impl CallService {
             time_zone: settings.time_zone.clone(),
             employees,
             vips: vip_hits(&vips),
-            faqs,
+            faqs: snap.faqs.clone(),
             confirmed: settings.confirmed_at.is_some(),
-            extra_fields: settings.query_fields,
+            extra_fields: settings.query_fields.clone(),
             notes,
             call,
         })
@@ -293,16 +312,13 @@ impl CallService {
     async fn routing(&self, call: &Call) -> DomainResult<(HashMap<i64, Reachability>, bool, Vec<Vip>)> {
         let account = call.account_id;
         let settings = self.settings(account).await?;
-        let employees = self
-            .secretary_store
-            .employees(account, "", SCREEN_EMPLOYEES, 0, self.now())
-            .await?;
+        let employees = self.secretary_store.all_employees(account).await?;
         let vips = if call.caller_id.is_empty() {
             Vec::new()
         } else {
             self.secretary_store.vips_by_phone(account, &call.caller_id).await?
         };
-        Ok((reachability(&employees.items), settings.with_transfer, vips))
+        Ok((reachability(&employees), settings.with_transfer, vips))
     }
 
     /// Checks a note and builds it with its notifications.

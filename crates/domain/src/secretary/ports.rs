@@ -134,6 +134,8 @@ pub trait SecretaryStore: Send + Sync {
         now: Timestamp,
     ) -> DomainResult<Vec<Appointment>>;
     async fn appointment(&self, account: AccountId, employee: i64, id: i64) -> DomainResult<Appointment>;
+    /// Every appointment of the account not ended at `now` (for agents' screens).
+    async fn open_appointments(&self, account: AccountId, now: Timestamp) -> DomainResult<Vec<Appointment>>;
     async fn create_appointment(
         &self,
         account: AccountId,

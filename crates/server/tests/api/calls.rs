@@ -410,6 +410,30 @@ async fn tariff_without_transfer(backend: Backend) {
     );
     assert_eq!(screen["employees"][0]["first_step"]["action"], "message");
     assert!(screen["vips"].as_array().unwrap().is_empty());
+    assert!(screen["faqs"].as_array().unwrap().is_empty());
+    // Changes show on the next screen at once (the screen data is cached per account).
+    ok(
+        put(
+            app,
+            &format!("/api/v1/accounts/{a}/employees/{e1}/absence"),
+            json!({"absence_info": "Nur vormittags"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    ok(
+        app.post_json(
+            &format!("/api/v1/accounts/{a}/faq"),
+            &json!({"question": "Öffnungszeiten?", "answer": "8–17 Uhr"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let screen = ok(s.agent.get(&format!("/api/v1/agent/calls/{id}/screen")).await, 200).await;
+    assert_eq!(screen["employees"][0]["status"], "Nur vormittags");
+    assert_eq!(screen["faqs"][0]["answer"], "8–17 Uhr");
     let e = api_error(
         s.agent
             .post_json(
