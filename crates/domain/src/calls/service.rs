@@ -5,7 +5,7 @@ use kernel::phone::E164;
 use kernel::{AccountId, DomainError, DomainResult, Lang, Timestamp};
 
 use super::notify::{self, Notice};
-use super::snapshot::{Snapshot, SnapshotCache};
+use super::snapshot::{reachability, Snapshot, SnapshotCache};
 use super::stats::{self, Period, PeriodInput, Stats};
 use super::{
     check_fields, in_chain, next_step, ApiToken, ApiTokenInput, Call, CallEvent, CallEvents, CallPage, CallScreen,
@@ -16,7 +16,7 @@ use crate::accounts::AccountStore;
 use crate::identity::{PlatformRole, User};
 use crate::secretary::schedule::zone;
 use crate::secretary::{
-    render_greeting, split_name, Access, Employee, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
+    render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
 };
 use crate::Env;
 
@@ -54,25 +54,6 @@ fn caller_id(raw: Option<&str>) -> DomainResult<String> {
         return Ok(String::new());
     }
     Ok(E164::parse(raw, "caller_id")?.as_str().to_string())
-}
-
-fn reachability(employees: &[Employee]) -> HashMap<i64, Reachability> {
-    employees
-        .iter()
-        .map(|e| {
-            (
-                e.id,
-                Reachability {
-                    id: e.id,
-                    name: e.name.clone(),
-                    extension: e.extension.clone(),
-                    wants_transfer: e.wants_transfer,
-                    vip_transfer: e.vip_transfer,
-                    deputy_id: e.deputy_id,
-                },
-            )
-        })
-        .collect()
 }
 
 fn vip_hits(vips: &[Vip]) -> Vec<VipHit> {
@@ -219,19 +200,15 @@ impl CallService {
             self.secretary_store.vips(account, None),
             self.secretary_store.faqs(account),
         )?;
-        let mut by_employee: HashMap<i64, Vec<_>> = HashMap::new();
-        for a in appointments {
-            by_employee.entry(a.employee_id).or_default().push(a);
-        }
-        let snapshot = Arc::new(Snapshot {
+        let snapshot = Arc::new(Snapshot::new(
             version,
-            company: company.to_string(),
+            company,
             settings,
             employees,
-            appointments: by_employee,
+            appointments,
             vips,
             faqs,
-        });
+        ));
         self.snapshots.put(account, snapshot.clone());
         Ok(snapshot)
     }
@@ -255,17 +232,14 @@ impl CallService {
         } else {
             (actor.first_name.clone(), actor.last_name.clone())
         };
-        let people = reachability(&snap.employees);
         let vips = snap.vips_for(&call.caller_id);
-        let vip = !vips.is_empty();
+        let steps = &snap.first_steps[usize::from(!vips.is_empty())];
         let employees = snap
             .employees
             .iter()
-            .map(|e| {
-                let first_step = next_step(&people, e.id, &[], settings.with_transfer, vip).unwrap_or(Step::Message {
-                    employee_id: e.id,
-                    name: e.name.clone(),
-                });
+            .zip(steps)
+            .zip(&snap.deputy_names)
+            .map(|((e, step), deputy)| {
                 let (status, in_appointment) = snap.status(e, now);
                 ScreenEmployee {
                     id: e.id,
@@ -278,8 +252,8 @@ impl CallService {
                     wants_transfer: e.wants_transfer,
                     vip_transfer: e.vip_transfer,
                     deputy_id: e.deputy_id,
-                    deputy_name: e.deputy_id.and_then(|d| snap.name_of(d)).map(str::to_string),
-                    first_step,
+                    deputy_name: deputy.clone(),
+                    first_step: step.clone(),
                 }
             })
             .collect();

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use kernel::{AccountId, Timestamp};
 
+use super::{next_step, Reachability, Step};
 use crate::secretary::schedule::active_at;
 use crate::secretary::{Appointment, Employee, Faq, Settings, Vip};
 
@@ -29,6 +30,11 @@ pub struct Snapshot {
     pub appointments: HashMap<i64, Vec<Appointment>>,
     pub vips: Vec<Vip>,
     pub faqs: Vec<Faq>,
+    /// Each employee's first routing step (same order as `employees`), for
+    /// callers who are no VIP (`[0]`) and for VIPs (`[1]`).
+    pub first_steps: [Vec<Step>; 2],
+    /// Each employee's deputy's name (same order as `employees`).
+    pub deputy_names: Vec<Option<String>>,
 }
 
 impl Snapshot {
@@ -40,16 +46,78 @@ impl Snapshot {
         }
     }
 
-    pub fn name_of(&self, id: i64) -> Option<&str> {
-        self.employees.iter().find(|e| e.id == id).map(|e| e.name.as_str())
-    }
-
     /// VIP entries with this caller ID.
     pub fn vips_for(&self, caller_id: &str) -> Vec<Vip> {
         if caller_id.is_empty() {
             return Vec::new();
         }
         self.vips.iter().filter(|v| v.phone == caller_id).cloned().collect()
+    }
+}
+
+/// The routing facts of the employees, by id.
+pub fn reachability(employees: &[Employee]) -> HashMap<i64, Reachability> {
+    employees
+        .iter()
+        .map(|e| {
+            (
+                e.id,
+                Reachability {
+                    id: e.id,
+                    name: e.name.clone(),
+                    extension: e.extension.clone(),
+                    wants_transfer: e.wants_transfer,
+                    vip_transfer: e.vip_transfer,
+                    deputy_id: e.deputy_id,
+                },
+            )
+        })
+        .collect()
+}
+
+impl Snapshot {
+    /// Builds the snapshot and what can be worked out once for it.
+    pub fn new(
+        version: i64,
+        company: &str,
+        settings: Settings,
+        employees: Vec<Employee>,
+        appointments: Vec<Appointment>,
+        vips: Vec<Vip>,
+        faqs: Vec<Faq>,
+    ) -> Self {
+        let mut by_employee: HashMap<i64, Vec<Appointment>> = HashMap::new();
+        for a in appointments {
+            by_employee.entry(a.employee_id).or_default().push(a);
+        }
+        let people = reachability(&employees);
+        let steps = |vip: bool| -> Vec<Step> {
+            employees
+                .iter()
+                .map(|e| {
+                    next_step(&people, e.id, &[], settings.with_transfer, vip).unwrap_or(Step::Message {
+                        employee_id: e.id,
+                        name: e.name.clone(),
+                    })
+                })
+                .collect()
+        };
+        let first_steps = [steps(false), steps(true)];
+        let deputy_names = employees
+            .iter()
+            .map(|e| e.deputy_id.and_then(|d| people.get(&d)).map(|p| p.name.clone()))
+            .collect();
+        Snapshot {
+            version,
+            company: company.to_string(),
+            settings,
+            employees,
+            appointments: by_employee,
+            vips,
+            faqs,
+            first_steps,
+            deputy_names,
+        }
     }
 }
 
