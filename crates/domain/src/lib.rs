@@ -8,6 +8,7 @@ pub mod identity;
 pub mod mail;
 pub mod outbox;
 pub mod portal;
+pub mod rooms;
 pub mod secretary;
 pub mod throttle;
 pub mod token;
