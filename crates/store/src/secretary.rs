@@ -225,6 +225,35 @@ struct AuditRow {
     detail: String,
 }
 
+/// Inserts the settings row, or on an existing row sets `on_conflict`
+/// (an `UPDATE SET` list over `excluded`); returns the stored `confirmed_at`.
+async fn upsert_settings(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    (greeting, instructions, with_transfer, query_fields): (&str, &str, bool, &[QueryField]),
+    now: Timestamp,
+    confirmed_at: Option<Timestamp>,
+    on_conflict: &str,
+) -> DomainResult<Option<i64>> {
+    let fields = serde_json::to_string(query_fields).map_err(DomainError::internal)?;
+    let (confirmed,): (Option<i64>,) = sqlx::query_as(&format!(
+        "INSERT INTO secretary_settings (account_id, greeting, instructions, with_transfer, query_fields, \
+         updated_at, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (account_id) DO UPDATE SET {on_conflict} RETURNING confirmed_at"
+    ))
+    .bind(account.0)
+    .bind(greeting)
+    .bind(instructions)
+    .bind(with_transfer as i64)
+    .bind(&fields)
+    .bind(now.millis())
+    .bind(confirmed_at.map(Timestamp::millis))
+    .fetch_one(conn)
+    .await
+    .db()?;
+    Ok(confirmed)
+}
+
 async fn employee_in(conn: &mut AnyConnection, account: AccountId, id: i64) -> DomainResult<Employee> {
     let row: Option<EmployeeDbRow> = sqlx::query_as(&format!(
         "SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE e.account_id = $1 AND e.id = $2"
@@ -280,23 +309,18 @@ impl SecretaryStore for Db {
         audit: NewAudit,
         now: Timestamp,
     ) -> DomainResult<Settings> {
-        let fields = serde_json::to_string(&s.query_fields).map_err(DomainError::internal)?;
         let mut tx = self.write_tx().await.db()?;
-        let (confirmed_at,): (Option<i64>,) = sqlx::query_as(
-            "INSERT INTO secretary_settings (account_id, greeting, instructions, with_transfer, query_fields, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET greeting = excluded.greeting, \
-             instructions = excluded.instructions, with_transfer = excluded.with_transfer, \
-             query_fields = excluded.query_fields, updated_at = excluded.updated_at RETURNING confirmed_at",
+        let confirmed_at = upsert_settings(
+            &mut tx.tx,
+            account,
+            (&s.greeting, &s.instructions, s.with_transfer, &s.query_fields),
+            now,
+            None,
+            "greeting = excluded.greeting, instructions = excluded.instructions, \
+             with_transfer = excluded.with_transfer, query_fields = excluded.query_fields, \
+             updated_at = excluded.updated_at",
         )
-        .bind(account.0)
-        .bind(&s.greeting)
-        .bind(&s.instructions)
-        .bind(s.with_transfer as i64)
-        .bind(&fields)
-        .bind(now.millis())
-        .fetch_one(&mut *tx.tx)
-        .await
-        .db()?;
+        .await?;
         sqlx::query("UPDATE accounts SET time_zone = $1 WHERE id = $2")
             .bind(&s.time_zone)
             .bind(account.0)
@@ -324,22 +348,16 @@ impl SecretaryStore for Db {
         audit: NewAudit,
         now: Timestamp,
     ) -> DomainResult<()> {
-        let fields = serde_json::to_string(&s.query_fields).map_err(DomainError::internal)?;
         let mut tx = self.write_tx().await.db()?;
-        sqlx::query(
-            "INSERT INTO secretary_settings (account_id, greeting, instructions, with_transfer, query_fields, \
-             updated_at, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             ON CONFLICT (account_id) DO UPDATE SET confirmed_at = excluded.confirmed_at",
+        upsert_settings(
+            &mut tx.tx,
+            account,
+            (&s.greeting, &s.instructions, s.with_transfer, &s.query_fields),
+            now,
+            Some(now),
+            "confirmed_at = excluded.confirmed_at",
         )
-        .bind(account.0)
-        .bind(&s.greeting)
-        .bind(&s.instructions)
-        .bind(s.with_transfer as i64)
-        .bind(&fields)
-        .bind(now.millis())
-        .execute(&mut *tx.tx)
-        .await
-        .db()?;
+        .await?;
         insert_audit(&mut tx.tx, account, &audit).await.db()?;
         tx.commit().await.db()
     }

@@ -1,22 +1,21 @@
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use kernel::phone::E164;
 use kernel::{AccountId, DomainError, DomainResult, Lang, Timestamp};
 
 use super::notify::{self, Notice};
-use super::snapshot::{reachability, Snapshot, SnapshotCache};
+use super::snapshot::{Snapshot, SnapshotCache};
 use super::stats::{self, Period, PeriodInput, Stats};
 use super::{
     check_fields, in_chain, next_step, ApiToken, ApiTokenInput, Call, CallEvent, CallEvents, CallPage, CallScreen,
     CallStatus, CallStore, CreatedApiToken, IncomingCall, ManualCall, NewCall, NewNote, Note, NoteInput, Onboarding,
-    OnboardingStep, Outcome, Reachability, ScreenEmployee, ServiceNumber, Step, VipHit,
+    OnboardingStep, Outcome, ScreenEmployee, ServiceNumber, Step, VipHit,
 };
 use crate::accounts::AccountStore;
 use crate::identity::{PlatformRole, User};
 use crate::secretary::schedule::zone;
 use crate::secretary::{
-    render_greeting, split_name, Access, SecretaryService, SecretaryStore, Settings, Vip, NO_TRANSFER_NOTICE,
+    render_greeting, split_name, Access, SecretaryService, SecretaryStore, Vip, NO_TRANSFER_NOTICE,
 };
 use crate::Env;
 
@@ -96,10 +95,6 @@ impl CallService {
 
     fn now(&self) -> Timestamp {
         self.env.clock.now()
-    }
-
-    async fn settings(&self, account: AccountId) -> DomainResult<Settings> {
-        self.secretary.current_settings(account).await
     }
 
     /// A call reported by a telephone system. The token must be an active
@@ -194,7 +189,7 @@ impl CallService {
         }
         let now = self.now();
         let (settings, employees, appointments, vips, faqs) = tokio::try_join!(
-            self.settings(account),
+            self.secretary.current_settings(account),
             self.secretary_store.all_employees(account),
             self.secretary_store.open_appointments(account, now),
             self.secretary_store.vips(account, None),
@@ -219,8 +214,7 @@ impl CallService {
     pub async fn screen(&self, actor: &User, id: i64) -> DomainResult<CallScreen> {
         require_agent(actor)?;
         let now = self.now();
-        let (call, version) = self.store.call_and_version(id).await?;
-        let snap = self.snapshot(call.account_id, version, &call.account_name).await?;
+        let (call, snap) = self.call_with_snapshot(id).await?;
         let notes = if call.status == CallStatus::Done {
             self.store.notes(id).await?
         } else {
@@ -273,57 +267,52 @@ impl CallService {
         })
     }
 
+    /// The call with its account's snapshot (fresh: reloaded when the
+    /// account's data changed since).
+    async fn call_with_snapshot(&self, id: i64) -> DomainResult<(Call, Arc<Snapshot>)> {
+        let (call, version) = self.store.call_and_version(id).await?;
+        let snap = self.snapshot(call.account_id, version, &call.account_name).await?;
+        Ok((call, snap))
+    }
+
     /// The next step for a caller asking for `employee` after the people
     /// in `unanswered` did not pick up.
     pub async fn next_step(&self, actor: &User, id: i64, employee: i64, unanswered: &[i64]) -> DomainResult<Step> {
         require_agent(actor)?;
-        let call = self.store.call(id).await?;
-        let (people, with_transfer, vips) = self.routing(&call).await?;
-        next_step(&people, employee, unanswered, with_transfer, !vips.is_empty())
+        let (call, snap) = self.call_with_snapshot(id).await?;
+        let vip = !snap.vips_for(&call.caller_id).is_empty();
+        next_step(&snap.people, employee, unanswered, snap.settings.with_transfer, vip)
             .ok_or_else(|| DomainError::validation("employee_id", "employee_unknown"))
     }
 
-    async fn routing(&self, call: &Call) -> DomainResult<(HashMap<i64, Reachability>, bool, Vec<Vip>)> {
-        let account = call.account_id;
-        let settings = self.settings(account).await?;
-        let employees = self.secretary_store.all_employees(account).await?;
-        let vips = if call.caller_id.is_empty() {
-            Vec::new()
-        } else {
-            self.secretary_store.vips_by_phone(account, &call.caller_id).await?
-        };
-        Ok((reachability(&employees), settings.with_transfer, vips))
-    }
-
     /// Checks a note and builds it with its notifications.
-    async fn prepare(
+    fn prepare(
         &self,
         actor: &User,
         call: &Call,
+        snap: &Snapshot,
         input: &NoteInput,
         corrects: Option<i64>,
     ) -> DomainResult<(NewNote, Vec<crate::outbox::NewMessage>)> {
         let account = call.account_id;
-        let settings = self.settings(account).await?;
-        let (people, with_transfer, vips) = self.routing(call).await?;
-        let employee = match self.secretary_store.employee(account, input.employee_id).await {
-            Ok(e) => e,
-            Err(DomainError::NotFound { .. }) => {
-                return Err(DomainError::validation("employee_id", "employee_unknown"));
-            }
-            Err(e) => return Err(e),
-        };
+        let (settings, people) = (&snap.settings, &snap.people);
+        let vips = snap.vips_for(&call.caller_id);
+        let employee = snap
+            .employees
+            .iter()
+            .find(|e| e.id == input.employee_id)
+            .ok_or_else(|| DomainError::validation("employee_id", "employee_unknown"))?;
         let (caller_name, company, phone, concern, extra) =
             check_fields(input, &settings.query_fields, &call.caller_id)?;
         let outcome = input.outcome.unwrap_or(Outcome::Message);
         let connected_to = match outcome {
             Outcome::Message => String::new(),
             Outcome::Connected => {
-                if !with_transfer {
+                if !settings.with_transfer {
                     return Err(DomainError::validation("outcome", "transfer_not_in_tariff"));
                 }
                 let who = input.connected_to.unwrap_or(employee.id);
-                if !in_chain(&people, employee.id, who) {
+                if !in_chain(people, employee.id, who) {
                     return Err(DomainError::validation("connected_to", "not_a_deputy"));
                 }
                 people.get(&who).map(|p| p.name.clone()).unwrap_or_default()
@@ -351,7 +340,7 @@ impl CallService {
             tz: zone(&settings.time_zone),
             call,
             note: &note,
-            employee: &employee,
+            employee,
             vip_name: vip.map(|v| v.name.as_str()),
             link: self.env.link(&format!("/portal/{}/calls/{}", account, call.id)),
         });
@@ -362,13 +351,13 @@ impl CallService {
     /// notifications are queued, in one transaction.
     pub async fn send_note(&self, actor: &User, id: i64, input: &NoteInput) -> DomainResult<Call> {
         require_agent(actor)?;
-        let call = self.store.call(id).await?;
+        let (call, snap) = self.call_with_snapshot(id).await?;
         match call.status {
             CallStatus::Done => return Err(DomainError::conflict("call", "call_done")),
             CallStatus::Claimed if call.agent_id == Some(actor.id) => {}
             _ => return Err(DomainError::conflict("call", "call_not_yours")),
         }
-        let (note, messages) = self.prepare(actor, &call, input, None).await?;
+        let (note, messages) = self.prepare(actor, &call, &snap, input, None)?;
         let call = self
             .store
             .finish(id, &note, &note.summary(), messages, self.now())
@@ -381,11 +370,11 @@ impl CallService {
     /// one, e-mailed again; the old note stays as it was.
     pub async fn correct(&self, actor: &User, id: i64, input: &NoteInput) -> DomainResult<Call> {
         require_agent(actor)?;
-        let call = self.store.call(id).await?;
+        let (call, snap) = self.call_with_snapshot(id).await?;
         let Some(latest) = call.note_id.filter(|_| call.status == CallStatus::Done) else {
             return Err(DomainError::conflict("call", "call_not_done"));
         };
-        let (note, messages) = self.prepare(actor, &call, input, Some(latest)).await?;
+        let (note, messages) = self.prepare(actor, &call, &snap, input, Some(latest))?;
         let call = self
             .store
             .correct(id, &note, &note.summary(), messages, self.now())
@@ -479,7 +468,7 @@ impl CallService {
     /// first call forwarding, and whether they confirmed it.
     pub async fn onboarding(&self, actor: &User, account: AccountId) -> DomainResult<Onboarding> {
         self.reader(actor, account).await?;
-        let settings = self.settings(account).await?;
+        let settings = self.secretary.current_settings(account).await?;
         let (employees, vips, faqs, numbers) = tokio::try_join!(
             self.secretary_store.employees(account, "", 1, 0, self.now()),
             self.secretary_store.vips(account, None),

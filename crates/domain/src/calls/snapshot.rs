@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub first_steps: [Vec<Step>; 2],
     /// Each employee's deputy's name (same order as `employees`).
     pub deputy_names: Vec<Option<String>>,
+    /// The routing facts of the employees, by id.
+    pub people: HashMap<i64, Reachability>,
 }
 
 impl Snapshot {
@@ -56,7 +58,7 @@ impl Snapshot {
 }
 
 /// The routing facts of the employees, by id.
-pub fn reachability(employees: &[Employee]) -> HashMap<i64, Reachability> {
+fn reachability(employees: &[Employee]) -> HashMap<i64, Reachability> {
     employees
         .iter()
         .map(|e| {
@@ -117,6 +119,7 @@ impl Snapshot {
             faqs,
             first_steps,
             deputy_names,
+            people,
         }
     }
 }

@@ -99,6 +99,27 @@ async fn setup(backend: Backend, with_transfer: bool) -> Option<Setup> {
     })
 }
 
+impl Setup {
+    /// The agent takes call `id`.
+    async fn claim(&self, id: i64) {
+        ok(
+            self.agent
+                .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
+                .await,
+            200,
+        )
+        .await;
+    }
+
+    /// A call from `caller` to the account's number, taken by the agent; its id.
+    async fn claimed_call(&self, caller: &str) -> i64 {
+        let call = ok(ring(&self.app, &self.secret, "+49301234567", caller).await, 201).await;
+        let id = call["id"].as_i64().unwrap();
+        self.claim(id).await;
+        id
+    }
+}
+
 async fn add_employee(app: &Visitor, a: AccountId, body: Value) -> i64 {
     ok(
         app.post_json(&format!("/api/v1/accounts/{a}/employees"), &body).await,
@@ -165,13 +186,7 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
     let id = call["id"].as_i64().unwrap();
     let queue = ok(s.agent.get("/api/v1/agent/calls").await, 200).await;
     assert!(queue.as_array().unwrap().iter().any(|c| c["id"] == id));
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    s.claim(id).await;
 
     // The call screen: greeting with the agent's name, VIP note, employees with steps, no e-mail addresses.
     let r = s.agent.get(&format!("/api/v1/agent/calls/{id}/screen")).await;
@@ -273,15 +288,7 @@ async fn transfer_vip_deputy_and_notifications(backend: Backend) {
 
     // A second VIP call for Carla (VIP transfer, not reached): full note to
     // her and CC, plus the VIP SMS (she has no SMS summary).
-    let call = ok(ring(app, &s.secret, "+49301234567", "+491719999999").await, 201).await;
-    let id2 = call["id"].as_i64().unwrap();
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id2}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    let id2 = s.claimed_call("+491719999999").await;
     let e = api_error(
         s.agent
             .post_json(
@@ -396,13 +403,7 @@ async fn tariff_without_transfer(backend: Backend) {
     let call = ok(ring(app, &s.secret, "+49301234567", "").await, 201).await;
     assert_eq!(call["caller_id"], "", "withheld number");
     let id = call["id"].as_i64().unwrap();
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    s.claim(id).await;
     let screen = ok(s.agent.get(&format!("/api/v1/agent/calls/{id}/screen")).await, 200).await;
     assert_eq!(
         screen["no_transfer_notice"],
@@ -492,15 +493,7 @@ async fn claiming_race_has_one_winner(backend: Backend) {
         assert_eq!(api_error(loser, 409).await["code"], "call_taken");
     }
     // The loser cannot send a note or release it either.
-    let call = ok(ring(&s.app, &s.secret, "+49301234567", "+4940123456").await, 201).await;
-    let id = call["id"].as_i64().unwrap();
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    let id = s.claimed_call("+4940123456").await;
     let e = api_error(
         other
             .post_json(&format!("/api/v1/agent/calls/{id}/release"), &json!({}))
@@ -888,13 +881,7 @@ async fn live_pushes_reach_consoles_and_dashboards(backend: Backend) {
         (Some("queued"), &call["id"])
     );
     let id = call["id"].as_i64().unwrap();
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    s.claim(id).await;
     let claimed = next_json(&mut console).await;
     assert_eq!(
         (claimed["type"].as_str(), claimed["call"]["agent_name"].as_str()),
@@ -927,15 +914,7 @@ async fn customers_never_reach_other_accounts_calls(backend: Backend) {
     };
     let (app, a) = (&s.app, s.account);
     let anna = add_employee(app, a, json!({"name": "Anna Berg", "email": "anna@a.test"})).await;
-    let call = ok(ring(app, &s.secret, "+49301234567", "+4940123456").await, 201).await;
-    let id = call["id"].as_i64().unwrap();
-    ok(
-        s.agent
-            .post_json(&format!("/api/v1/agent/calls/{id}/claim"), &json!({}))
-            .await,
-        200,
-    )
-    .await;
+    let id = s.claimed_call("+4940123456").await;
     let note =
         json!({"employee_id": anna, "caller_name": "Herr Meier", "concern": "Angebot", "extra": {"Kundennummer": "1"}});
     ok(

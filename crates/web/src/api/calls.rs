@@ -254,18 +254,7 @@ pub async fn export(
     ApiQuery(p): ApiQuery<PeriodInput>,
 ) -> ApiResult<impl IntoResponse> {
     let (name, bytes) = state.calls.export(&user, AccountId(id), &p, ctx.lang).await?;
-    Ok(csv_download(&name, bytes))
-}
-
-/// A CSV file as a download.
-pub fn csv_download(name: &str, bytes: Vec<u8>) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
+    Ok(crate::csv_download(&name, bytes))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use domain::identity::User;
@@ -307,13 +307,7 @@ pub async fn export(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<impl IntoResponse> {
     let bytes = state.secretary.export_csv(&user, AccountId(id)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"mitarbeiter.csv\""),
-        ],
-        bytes,
-    ))
+    Ok(crate::csv_download("mitarbeiter.csv", bytes))
 }
 
 /// Checks a CSV file (the raw file as body: UTF-8 or Windows-1252, comma or

@@ -1,7 +1,8 @@
 //! The agent console (PRODUCT.md section 2, "the heart"): the live queue
 //! of forwarded calls, claiming, the call screen with everything about the
 //! customer, the keyboard-friendly note form with the routing step, and
-//! corrections of sent notes.
+//! corrections of sent notes. Only agents and the operator get in; the
+//! call service refuses everyone else.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::calls::{Call, CallScreen, CallStatus, ManualCall, Note, NoteInput, Outcome};
-use domain::identity::{PlatformRole, User};
+use domain::identity::User;
 use kernel::{DomainError, Timestamp};
 
 use super::{done, error_text, render};
@@ -18,16 +19,8 @@ use crate::context::{Ctx, Flash};
 use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
 use crate::forms::{CsrfForm, FormState, NoFields};
-use crate::pages::portal::{shown_in_form, with_status};
+use crate::pages::portal::form_again;
 use crate::state::AppState;
-
-/// Agents and the operator; everyone else is refused.
-fn agent(user: &User) -> PageResult<()> {
-    match user.platform_role {
-        Some(PlatformRole::Agent | PlatformRole::Operator) => Ok(()),
-        None => Err(DomainError::Forbidden.into()),
-    }
-}
 
 /// "14:05:09" in the customer's zone (the console shows customers of one installation).
 pub fn clock_time(t: Timestamp, tz: &str) -> String {
@@ -47,7 +40,6 @@ struct ConsolePage<'a> {
 }
 
 async fn console_page(state: &AppState, ctx: &Ctx, user: &User, form: FormState) -> PageResult<Response> {
-    agent(user)?;
     let calls = state
         .calls
         .queue(user)
@@ -101,11 +93,7 @@ pub async fn open(
     };
     match state.calls.open(&user, &input).await {
         Ok(call) => Ok(Redirect::to(&format!("/agent/calls/{}", call.id)).into_response()),
-        Err(e) if shown_in_form(&e) => {
-            let page = console_page(&state, &ctx, &user, FormState::failed(form.raw, &e, ctx.lang)).await?;
-            Ok(with_status(page, &e))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => form_again(e, form.raw, ctx.lang, |fs| console_page(&state, &ctx, &user, fs)).await,
     }
 }
 
@@ -191,7 +179,6 @@ fn note_form(screen: &CallScreen, n: &Note) -> FormState {
 }
 
 async fn call_page(state: &AppState, ctx: &Ctx, user: &User, id: i64, form: Option<FormState>) -> PageResult<Response> {
-    agent(user)?;
     let s = state.calls.screen(user, id).await?;
     let mine = s.call.status == CallStatus::Claimed && s.call.agent_id == Some(user.id);
     let correcting = s.call.status == CallStatus::Done;
@@ -275,7 +262,6 @@ async fn submit(
     raw: HashMap<String, String>,
     correction: bool,
 ) -> PageResult<Response> {
-    agent(&user)?;
     let screen = state.calls.screen(&user, id).await?;
     let labels: Vec<String> = screen.extra_fields.iter().map(|q| q.label.clone()).collect();
     let result = match note_input(&raw, &labels) {
@@ -286,11 +272,7 @@ async fn submit(
     match result {
         Ok(_) if correction => done(jar, "note_corrected", &format!("/agent/calls/{id}")),
         Ok(_) => done(jar, "note_sent", "/agent"),
-        Err(e) if shown_in_form(&e) => {
-            let page = call_page(&state, &ctx, &user, id, Some(FormState::failed(raw, &e, ctx.lang))).await?;
-            Ok(with_status(page, &e))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => form_again(e, raw, ctx.lang, |fs| call_page(&state, &ctx, &user, id, Some(fs))).await,
     }
 }
 

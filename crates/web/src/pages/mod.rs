@@ -125,7 +125,12 @@ pub fn error_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
 
 /// Date and time as people in the user's language write it (German time).
 pub fn format_time(t: Timestamp, lang: Lang) -> String {
-    let local = t.to_datetime().with_timezone(&chrono_tz::Europe::Berlin);
+    format_time_in(t, chrono_tz::Europe::Berlin, lang)
+}
+
+/// Like [`format_time`], in the given time zone (e.g. the customer's).
+pub fn format_time_in(t: Timestamp, tz: chrono_tz::Tz, lang: Lang) -> String {
+    let local = t.to_datetime().with_timezone(&tz);
     match lang {
         Lang::De => local.format("%d.%m.%Y, %H:%M").to_string(),
         Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),

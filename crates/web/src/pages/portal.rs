@@ -108,6 +108,26 @@ pub fn shown_in_form(e: &DomainError) -> bool {
     )
 }
 
+/// A refused submission: a form error is shown on the page `page` renders
+/// (with the values entered and the error's status); any other error
+/// becomes the error page.
+pub async fn form_again<F, Fut>(
+    e: DomainError,
+    raw: std::collections::HashMap<String, String>,
+    lang: kernel::Lang,
+    page: F,
+) -> crate::error::PageResult<axum::response::Response>
+where
+    F: FnOnce(crate::forms::FormState) -> Fut,
+    Fut: std::future::Future<Output = crate::error::PageResult<axum::response::Response>>,
+{
+    if !shown_in_form(&e) {
+        return Err(e.into());
+    }
+    let shown = page(crate::forms::FormState::failed(raw, &e, lang)).await?;
+    Ok(with_status(shown, &e))
+}
+
 /// Whether any of the error's fields is one of `fields`.
 pub fn error_on(e: &DomainError, fields: &[&str]) -> bool {
     e.field_errors().iter().any(|fe| fields.contains(&fe.field.as_str()))

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::error::PageResult;
 use crate::extract::{PageOperator, PagePath};
 use crate::forms::{CsrfForm, FormState};
-use crate::pages::portal::{shown_in_form, with_status};
+use crate::pages::portal::form_again;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -43,18 +43,12 @@ pub async fn add_number(
             &n.number,
             &format!("/operator/accounts/{id}"),
         ),
-        Err(e) if shown_in_form(&e) => {
-            let page = account_page(
-                &state,
-                &ctx,
-                &op,
-                AccountId(id),
-                FormState::failed(form.raw, &e, ctx.lang),
-            )
-            .await?;
-            Ok(with_status(page, &e))
+        Err(e) => {
+            form_again(e, form.raw, ctx.lang, |fs| {
+                account_page(&state, &ctx, &op, AccountId(id), fs)
+            })
+            .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -144,11 +138,7 @@ pub async fn create_token(
             );
             Ok(page.into_response())
         }
-        Err(e) if shown_in_form(&e) => {
-            let page = tokens_page(&state, &ctx, &op, None, FormState::failed(form.raw, &e, ctx.lang)).await?;
-            Ok(with_status(page, &e))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => form_again(e, form.raw, ctx.lang, |fs| tokens_page(&state, &ctx, &op, None, fs)).await,
     }
 }
 

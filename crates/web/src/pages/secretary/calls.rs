@@ -17,7 +17,7 @@ use crate::error::PageResult;
 use crate::extract::{PagePath, PageQuery, PageUser};
 use crate::forms::FormState;
 use crate::pages::portal::shown_in_form;
-use crate::pages::{euro, render};
+use crate::pages::{euro, format_time_in, render};
 use crate::state::AppState;
 
 /// A call as the lists show it.
@@ -27,11 +27,7 @@ pub struct CallRow {
 }
 
 fn local(t: Timestamp, tz: &str, lang: Lang) -> String {
-    let local = t.to_datetime().with_timezone(&domain::secretary::schedule::zone(tz));
-    match lang {
-        Lang::De => local.format("%d.%m.%Y, %H:%M").to_string(),
-        Lang::En => local.format("%Y-%m-%d %H:%M").to_string(),
-    }
+    format_time_in(t, domain::secretary::schedule::zone(tz), lang)
 }
 
 fn rows(calls: Vec<Call>, tz: &str, lang: Lang) -> Vec<CallRow> {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -26,15 +26,7 @@ pub async fn export(
     PagePath(account): PagePath<i64>,
 ) -> PageResult<Response> {
     let bytes = state.secretary.export_csv(&user, AccountId(account)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"mitarbeiter.csv\""),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::csv_download("mitarbeiter.csv", bytes).into_response())
 }
 
 #[derive(Template)]
