@@ -58,6 +58,14 @@ pub struct SettingsArgs {
     /// How long a message being delivered is reserved, in s [default: 300].
     #[arg(long, env = "KONTOR_OUTBOX_LEASE_SECS", global = true, value_name = "SECS")]
     pub outbox_lease_secs: Option<u64>,
+    /// STUN/TURN servers for audio/video, as a JSON list of RTCIceServer
+    /// objects, e.g. '[{"urls":"stun:stun.example.org:3478"},{"urls":"turn:turn.example.org",
+    /// "username":"u","credential":"p"}]' [default: none, enough on one network].
+    #[arg(long, env = "KONTOR_ICE_SERVERS", global = true, value_name = "JSON")]
+    pub ice_servers: Option<String>,
+    /// Seconds a room member whose connection dropped keeps their place [default: 15].
+    #[arg(long, env = "KONTOR_ROOM_GRACE_SECS", global = true, value_name = "SECS")]
+    pub room_grace_secs: Option<u64>,
 }
 
 /// The same keys as a TOML file.
@@ -77,6 +85,8 @@ struct FileSettings {
     demo: Option<bool>,
     outbox_poll_ms: Option<u64>,
     outbox_lease_secs: Option<u64>,
+    ice_servers: Option<String>,
+    room_grace_secs: Option<u64>,
 }
 
 const KNOWN_ENV: &[&str] = &[
@@ -94,6 +104,8 @@ const KNOWN_ENV: &[&str] = &[
     "KONTOR_DEMO",
     "KONTOR_OUTBOX_POLL_MS",
     "KONTOR_OUTBOX_LEASE_SECS",
+    "KONTOR_ICE_SERVERS",
+    "KONTOR_ROOM_GRACE_SECS",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +130,9 @@ pub struct Settings {
     pub demo: bool,
     pub outbox_poll: Duration,
     pub outbox_lease: Duration,
+    /// RTCIceServer objects for the browsers (checked at start).
+    pub ice_servers: serde_json::Value,
+    pub room_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -192,6 +207,14 @@ impl Settings {
         if !(1..=86_400).contains(&lease) {
             return Err(err("outbox-lease-secs: must be between 1 and 86400"));
         }
+        let ice_servers = match pick!(ice_servers).filter(|s| !s.trim().is_empty()) {
+            None => serde_json::Value::Array(Vec::new()),
+            Some(text) => parse_ice_servers(&text)?,
+        };
+        let grace = pick!(room_grace_secs).unwrap_or(15);
+        if !(1..=3600).contains(&grace) {
+            return Err(err("room-grace-secs: must be between 1 and 3600"));
+        }
         Ok(Settings {
             listen,
             base_url,
@@ -206,7 +229,17 @@ impl Settings {
             demo: pick!(demo).unwrap_or(false),
             outbox_poll: Duration::from_millis(poll),
             outbox_lease: Duration::from_secs(lease),
+            ice_servers,
+            room_grace: Duration::from_secs(grace),
         })
+    }
+
+    /// The settings part of the room engine.
+    pub fn engine_config(&self) -> domain::rooms::EngineConfig {
+        domain::rooms::EngineConfig {
+            grace: self.room_grace,
+            ..Default::default()
+        }
     }
 
     fn read_file(path: &std::path::Path) -> Result<FileSettings, ConfigError> {
@@ -214,4 +247,24 @@ impl Settings {
             std::fs::read_to_string(path).map_err(|e| err(format!("config: cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| err(format!("config: {}: {}", path.display(), e.message())))
     }
+}
+
+/// Checks the ICE server list: a JSON array of objects, each with `urls`
+/// (a stun:/turn:/turns: URL or a list of them).
+fn parse_ice_servers(text: &str) -> Result<serde_json::Value, ConfigError> {
+    let bad = |why: &str| err(format!("ice-servers: {why} (expected e.g. [{{\"urls\":\"stun:stun.example.org:3478\"}}])"));
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&format!("not JSON: {e}")))?;
+    let list = value.as_array().ok_or_else(|| bad("not a list"))?;
+    for server in list {
+        let urls = server.get("urls").ok_or_else(|| bad("an entry has no \"urls\""))?;
+        let urls: Vec<&str> = match urls {
+            serde_json::Value::String(u) => vec![u.as_str()],
+            serde_json::Value::Array(us) => us.iter().filter_map(|u| u.as_str()).collect(),
+            _ => return Err(bad("\"urls\" must be a string or a list of strings")),
+        };
+        if urls.is_empty() || !urls.iter().all(|u| ["stun:", "turn:", "turns:"].iter().any(|p| u.starts_with(p))) {
+            return Err(bad("every URL must start with stun:, turn: or turns:"));
+        }
+    }
+    Ok(value)
 }

@@ -14,6 +14,7 @@ use domain::calls::{CallService, LocalHub};
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
+use domain::rooms::{EngineConfig, LocalBus, RoomEngine, RoomService};
 use domain::secretary::SecretaryService;
 use domain::Env;
 use jobs::{HttpSmsGateway, MailboxTransport, OutboxWorker, SmtpMailer, Transport, WorkerConfig};
@@ -36,16 +37,26 @@ pub struct Services {
     pub calls: CallService,
     /// In-process call events (agent consoles, dashboards).
     pub hub: LocalHub,
+    /// Rooms and meetings; the engine inside runs the live rooms.
+    pub rooms: RoomService,
+    /// This node's room connections.
+    pub room_bus: Arc<LocalBus>,
 }
 
 impl Services {
     pub fn new(db: Db, base_url: &str, clock: Arc<dyn Clock>) -> Self {
+        Self::with_rooms(db, base_url, clock, EngineConfig::default())
+    }
+
+    pub fn with_rooms(db: Db, base_url: &str, clock: Arc<dyn Clock>, rooms: EngineConfig) -> Self {
         let env = Env {
             clock,
             base_url: base_url.to_string(),
         };
         let shared = Arc::new(db.clone());
         let hub = LocalHub::default();
+        let room_bus = Arc::new(LocalBus::default());
+        let engine = RoomEngine::new(shared.clone(), room_bus.clone(), env.clock.clone(), rooms);
         let secretary = SecretaryService::new(shared.clone(), shared.clone(), shared.clone(), env.clone());
         Services {
             accounts: AccountService::new(shared.clone(), env.clone()),
@@ -68,6 +79,8 @@ impl Services {
                 env.clone(),
             ),
             hub,
+            rooms: RoomService::new(Arc::new(db.clone()), engine, env.clone()),
+            room_bus,
             db,
             env,
         }
@@ -136,7 +149,7 @@ impl Running {
 /// Starts HTTP server and outbox worker; `settings.listen` may use port 0.
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let db = Db::open(&settings.database_url).await?;
-    let services = Services::new(db.clone(), &settings.base_url, clock.clone());
+    let services = Services::with_rooms(db.clone(), &settings.base_url, clock.clone(), settings.engine_config());
     if settings.demo {
         demo::seed(&services).await.context("demo data")?;
     }
@@ -154,6 +167,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         config: Arc::new(web::WebConfig {
             base_url: settings.base_url.clone(),
             dev_mode: settings.dev,
+            ice_servers: settings.ice_servers.clone(),
         }),
         accounts: services.accounts.clone(),
         identity: services.identity.clone(),
@@ -162,6 +176,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         secretary: services.secretary.clone(),
         calls: services.calls.clone(),
         hub: services.hub.clone(),
+        rooms: services.rooms.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -183,6 +198,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         },
     );
     tasks.spawn(worker.run(shutdown.clone()));
+    let engine = services.rooms.engine().clone();
+    let stop = shutdown.clone();
+    tasks.spawn(async move { engine.run(stop.cancelled_owned()).await });
 
     let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();

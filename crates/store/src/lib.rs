@@ -12,6 +12,7 @@ mod identity;
 mod migrate;
 mod outbox;
 mod portal;
+mod rooms;
 mod secretary;
 mod throttle;
 

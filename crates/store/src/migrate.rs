@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "portal", include_str!("../migrations/0003_portal.sql")),
     (4, "secretary", include_str!("../migrations/0004_secretary.sql")),
     (5, "calls", include_str!("../migrations/0005_calls.sql")),
+    (6, "rooms", include_str!("../migrations/0006_rooms.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -10,6 +10,7 @@ mod extract;
 mod forms;
 mod live;
 mod pages;
+mod rooms;
 mod state;
 
 pub use state::{AppState, Readiness, WebConfig};
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(api::docs_router(openapi))
         .merge(live::router())
+        .merge(rooms::router())
         .merge(pages::router())
         .merge(assets::router())
         .fallback(error::fallback)

@@ -6,6 +6,7 @@ use domain::calls::{CallService, LocalHub};
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
+use domain::rooms::RoomService;
 use domain::secretary::SecretaryService;
 
 /// Whether the service can do its work (database reachable); `/readyz`.
@@ -21,6 +22,8 @@ pub struct WebConfig {
     pub base_url: String,
     /// Development mode: the local mailbox pages are available.
     pub dev_mode: bool,
+    /// STUN/TURN servers handed to browsers (a JSON list of RTCIceServer).
+    pub ice_servers: serde_json::Value,
 }
 
 impl WebConfig {
@@ -42,5 +45,6 @@ pub struct AppState {
     pub calls: CallService,
     /// Call events for the live sockets (the same hub `calls` publishes to).
     pub hub: LocalHub,
+    pub rooms: RoomService,
     pub readiness: Arc<dyn Readiness>,
 }

@@ -1,23 +1,36 @@
-//! Realtime rooms (issue 6, work in progress): the shared engine of the
-//! info counter, conference rooms and sessions. This part is the room's
-//! rules and the wire protocol, free of sockets and storage; the WebSocket
-//! transport, persistence, pub/sub and browser client build on it.
+//! Realtime rooms: the shared engine of the info counter, conference rooms
+//! and sessions (docs/realtime-protocol.md). `room` holds one room's rules
+//! as a state machine and `protocol` the wire format, both free of I/O;
+//! `engine` runs live rooms on a node, `bus` carries frames to
+//! connections (in-process now, pluggable for several nodes), `grant`
+//! signs the tickets features hand out, and `service` is the first
+//! feature on top: ad-hoc meetings shared by link.
 
+mod bus;
+mod engine;
+mod grant;
+mod model;
 pub mod protocol;
 mod room;
+mod service;
 
+pub use bus::{Conn, ConnId, Frame, LocalBus, RoomBus, CONNECTION_QUEUE};
+pub use engine::{error_frame, Closed, Connection, EngineConfig, RoomEngine};
+pub use grant::{Grant, GrantKey, GRANT_TTL_MS};
+pub use model::{NewRoom, RoomRecord, RoomStore, RoomWrite};
+pub use room::{Out, Room, RoomRules, To, CHAT_BURST, CHAT_WINDOW_MS, HISTORY};
+pub use service::{display_name, user_member, Admission, MeetingInput, RoomService, MAX_NAME_CHARS, MAX_TITLE_CHARS};
 use serde::{Deserialize, Serialize};
 
-pub use room::{Out, Room, RoomRules, To, CHAT_BURST, CHAT_WINDOW_MS, HISTORY};
 
 /// A member of a room: one per person (the same id when a browser tab
 /// reconnects, so presence has no duplicates).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct MemberId(pub String);
 
 /// Roles, with the marks the participant list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Host or moderator: controls the room; their arrival admits those waiting.
@@ -26,4 +39,21 @@ pub enum Role {
     Staff,
     Participant,
     Guest,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Staff => "staff",
+            Role::Participant => "participant",
+            Role::Guest => "guest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Host, Role::Staff, Role::Participant, Role::Guest]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
 }

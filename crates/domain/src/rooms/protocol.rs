@@ -24,6 +24,9 @@ pub enum ClientMessage {
     Typing {
         on: bool,
     },
+    /// What the member sends now (shown in the participant list; tells
+    /// the others which tile to show).
+    Media(Media),
     /// WebRTC signaling, relayed as is to one member of the same room.
     Signal {
         to: MemberId,
@@ -56,12 +59,22 @@ pub enum Signal {
     Ice { candidate: serde_json::Value },
 }
 
+/// Which media a member sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Media {
+    pub audio: bool,
+    pub video: bool,
+    pub screen: bool,
+}
+
 /// A member as others see them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MemberView {
     pub id: MemberId,
     pub name: String,
     pub role: Role,
+    pub media: Media,
 }
 
 /// A chat line (also in the history sent on join).
@@ -102,6 +115,11 @@ pub enum ServerMessage {
     Typing {
         from: MemberId,
         on: bool,
+    },
+    Media {
+        from: MemberId,
+        #[serde(flatten)]
+        media: Media,
     },
     Signal {
         from: MemberId,
@@ -158,6 +176,8 @@ pub enum ErrorCode {
     RoomLocked,
     RoomFull,
     RoomEnded,
+    /// The first frame was not a `join` with a valid grant for this room.
+    Unauthorized,
 }
 
 impl ErrorCode {
@@ -176,6 +196,7 @@ impl ErrorCode {
             ErrorCode::RoomLocked => "the room is locked",
             ErrorCode::RoomFull => "the room is full",
             ErrorCode::RoomEnded => "the room has ended",
+            ErrorCode::Unauthorized => "join with a valid grant for this room first",
         }
     }
 
@@ -188,9 +209,26 @@ impl ErrorCode {
     }
 }
 
-const KNOWN_TYPES: [&str; 10] = [
-    "chat", "typing", "signal", "lock", "admit", "remove", "mute", "end", "leave", "ping",
+const KNOWN_TYPES: [&str; 11] = [
+    "chat", "typing", "media", "signal", "lock", "admit", "remove", "mute", "end", "leave", "ping",
 ];
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename = "join", deny_unknown_fields)]
+struct Join {
+    grant: String,
+}
+
+/// Reads the first frame of a connection, which must be
+/// `{"type":"join","grant":"…"}`; returns the grant.
+pub fn parse_join(frame: &str) -> Result<String, ErrorCode> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(ErrorCode::FrameTooLarge);
+    }
+    serde_json::from_str::<Join>(frame)
+        .map(|j| j.grant)
+        .map_err(|_| ErrorCode::Unauthorized)
+}
 
 /// Reads one text frame. Distinguishes "not JSON / wrong fields" from "a
 /// type this server does not know" so clients can tell a bug from a
@@ -238,6 +276,13 @@ mod tests {
         );
         let big = format!(r#"{{"type":"chat","text":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
         assert_eq!(parse(&big), Err(ErrorCode::FrameTooLarge));
+    }
+
+    #[test]
+    fn the_first_frame_is_a_join() {
+        assert_eq!(parse_join(r#"{"type":"join","grant":"g"}"#), Ok("g".into()));
+        assert_eq!(parse_join(r#"{"type":"chat","text":"x"}"#), Err(ErrorCode::Unauthorized));
+        assert_eq!(parse_join("nope"), Err(ErrorCode::Unauthorized));
     }
 
     #[test]

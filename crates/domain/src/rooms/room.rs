@@ -66,6 +66,8 @@ struct Member {
 pub struct Room {
     rules: RoomRules,
     created_at: i64,
+    /// Someone other than a host arrived (the lifetime rule counts guests,
+    /// not the host waiting alone).
     anyone_joined: bool,
     locked: bool,
     ended: bool,
@@ -96,8 +98,48 @@ impl Room {
         self
     }
 
+    /// Restores the persisted state of a room loaded again.
+    pub fn with_state(mut self, locked: bool, anyone_joined: bool) -> Self {
+        self.locked = locked;
+        self.anyone_joined = anyone_joined;
+        self
+    }
+
     pub fn is_ended(&self) -> bool {
         self.ended
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    pub fn anyone_joined(&self) -> bool {
+        self.anyone_joined
+    }
+
+    /// Nobody present or waiting.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn contains(&self, id: &MemberId) -> bool {
+        self.member(id).is_some()
+    }
+
+    /// Members present and waiting, for monitoring.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The member ids a message addressed `to` goes to now.
+    pub fn recipients(&self, to: &To) -> Vec<MemberId> {
+        let pick = |f: &dyn Fn(&Member) -> bool| self.members.iter().filter(|m| f(m)).map(|m| m.view.id.clone()).collect();
+        match to {
+            To::One(id) => vec![id.clone()],
+            To::Present => pick(&|m| !m.waiting),
+            To::PresentExcept(except) => pick(&|m| !m.waiting && &m.view.id != except),
+            To::Waiting => pick(&|m| m.waiting),
+        }
     }
 
     fn member(&self, id: &MemberId) -> Option<&Member> {
@@ -178,7 +220,9 @@ impl Room {
         if self.present().count() >= self.rules.max_members && !host {
             return Err(ErrorCode::RoomFull);
         }
-        self.anyone_joined = true;
+        if !host {
+            self.anyone_joined = true;
+        }
         let must_wait = self.rules.wait_for_host && !host && !self.host_present() && view.role != Role::Staff;
         self.members.push(Member {
             view: view.clone(),
@@ -233,12 +277,20 @@ impl Room {
             return None;
         }
         self.ended = true;
-        Some(vec![(
-            To::Present,
-            ServerMessage::Ended {
-                reason: EndReason::Expired,
-            },
-        )])
+        Some(Self::ended_frames(EndReason::Expired))
+    }
+
+    /// Ends the room from outside (the owning feature), like a host's `end`.
+    pub fn end(&mut self, reason: EndReason) -> Out {
+        self.ended = true;
+        Self::ended_frames(reason)
+    }
+
+    fn ended_frames(reason: EndReason) -> Out {
+        vec![
+            (To::Present, ServerMessage::Ended { reason }),
+            (To::Waiting, ServerMessage::Ended { reason }),
+        ]
     }
 
     fn require_host(&self, from: &Member) -> Result<(), ErrorCode> {
@@ -307,6 +359,18 @@ impl Room {
                     ServerMessage::Typing { from: from.clone(), on },
                 ));
             }
+            ClientMessage::Media(media) => {
+                if let Some(m) = self.members.iter_mut().find(|m| &m.view.id == from) {
+                    m.view.media = media;
+                }
+                out.push((
+                    To::PresentExcept(from.clone()),
+                    ServerMessage::Media {
+                        from: from.clone(),
+                        media,
+                    },
+                ));
+            }
             ClientMessage::Signal { to, signal } => {
                 // Only to someone present in this same room.
                 match self.member(&to) {
@@ -359,18 +423,7 @@ impl Room {
             ClientMessage::End => {
                 self.require_host(&sender)?;
                 self.ended = true;
-                out.push((
-                    To::Present,
-                    ServerMessage::Ended {
-                        reason: EndReason::Host,
-                    },
-                ));
-                out.push((
-                    To::Waiting,
-                    ServerMessage::Ended {
-                        reason: EndReason::Host,
-                    },
-                ));
+                out.extend(Self::ended_frames(EndReason::Host));
             }
             ClientMessage::Ping | ClientMessage::Leave => {}
         }
@@ -388,6 +441,7 @@ mod tests {
             id: MemberId(id.into()),
             name: id.to_uppercase(),
             role,
+            media: Default::default(),
         }
     }
 
@@ -565,6 +619,10 @@ mod tests {
         assert!(room.expire(29 * 60_000).is_none());
         assert!(room.expire(30 * 60_000).is_some());
         assert!(room.is_ended());
+        let mut alone = Room::new(rules.clone(), 0);
+        alone.join(m("h", Role::Host)).unwrap();
+        let out = alone.expire(30 * 60_000).expect("a host alone does not keep it open");
+        assert_eq!(alone.recipients(&out[0].0), vec![id("h")]);
         let mut used = Room::new(rules, 0);
         used.join(m("a", Role::Guest)).unwrap();
         assert!(used.expire(31 * 60_000).is_none(), "someone came");

@@ -45,6 +45,8 @@ pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
         demo: false,
         outbox_poll: Duration::from_millis(20),
         outbox_lease: Duration::from_secs(30),
+        ice_servers: serde_json::json!([]),
+        room_grace: Duration::from_millis(400),
     }
 }
 
