@@ -20,10 +20,16 @@ pub fn router() -> Router<AppState> {
     let css = asset("text/css; charset=utf-8", include_str!("../static/app.css"));
     let js = asset("text/javascript; charset=utf-8", include_str!("../static/app.js"));
     let calls_js = asset("text/javascript; charset=utf-8", include_str!("../static/calls.js"));
+    let room_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/room.js"));
+    let room_socket_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/socket.js"));
+    let room_media_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/media.js"));
     let icon = asset("image/svg+xml", include_str!("../static/favicon.svg"));
     Router::new()
         .route("/static/app.css", get(move || async move { css }))
         .route("/static/app.js", get(move || async move { js }))
         .route("/static/calls.js", get(move || async move { calls_js }))
+        .route("/static/rooms/room.js", get(move || async move { room_js }))
+        .route("/static/rooms/socket.js", get(move || async move { room_socket_js }))
+        .route("/static/rooms/media.js", get(move || async move { room_media_js }))
         .route("/static/favicon.svg", get(move || async move { icon }))
 }

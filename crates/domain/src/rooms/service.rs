@@ -163,17 +163,7 @@ impl RoomService {
     /// their own name (the owner as host), anyone else as a guest under
     /// the name they typed. A wrong code is "not found", like a wrong id.
     pub async fn invited(&self, public_id: &str, code: &str, actor: Option<&User>, name: &str) -> DomainResult<Admission> {
-        let room = self
-            .store
-            .room(public_id)
-            .await?
-            .filter(|r| r.kind == "meeting")
-            .ok_or(DomainError::not_found("room"))?;
-        let expected = self.engine.invite_code(&room.public_id).await?;
-        if !secrets_equal(code, &expected) {
-            return Err(DomainError::not_found("room"));
-        }
-        let room = Self::open(room)?;
+        let room = self.invitation(public_id, code).await?;
         match actor {
             Some(user) if room.owner_id == Some(user.id) => {
                 self.admit(room, user_member(user.id), user.display_name(), Role::Host)
@@ -189,6 +179,22 @@ impl RoomService {
                 self.admit(room, member, name, Role::Guest).await
             }
         }
+    }
+
+    /// The meeting an invitation link leads to, if the code is right and
+    /// it has not ended.
+    pub async fn invitation(&self, public_id: &str, code: &str) -> DomainResult<RoomRecord> {
+        let room = self
+            .store
+            .room(public_id)
+            .await?
+            .filter(|r| r.kind == "meeting")
+            .ok_or(DomainError::not_found("room"))?;
+        let expected = self.engine.invite_code(&room.public_id).await?;
+        if !secrets_equal(code, &expected) {
+            return Err(DomainError::not_found("room"));
+        }
+        Self::open(room)
     }
 
     /// Ends one of the actor's meetings for everyone; the link stops working.

@@ -6,6 +6,7 @@ mod calls;
 mod docs;
 mod outbox;
 mod portal;
+mod rooms;
 mod secretary;
 mod session;
 mod system;
@@ -37,6 +38,7 @@ use crate::state::AppState;
         (name = "outbox", description = "Outgoing e-mail and SMS"),
         (name = "portal", description = "Customer portal: registration, approval, invitations, users"),
         (name = "calls", description = "Virtual secretary, agent side: call intake for telephone systems (API token), agent queue and call screen, call notes, statistics, service numbers, API tokens. Live updates: WebSockets at /api/v1/agent/live and /api/v1/accounts/{id}/calls/live (see docs/calls.md)"),
+        (name = "rooms", description = "Realtime rooms and meetings: open a meeting, get a join grant, then talk the room protocol over the WebSocket /api/v1/rooms/{id}/live (docs/realtime-protocol.md)"),
         (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
 )]
@@ -137,4 +139,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calls::remove_service_number))
         .routes(routes!(calls::api_tokens, calls::create_api_token))
         .routes(routes!(calls::revoke_api_token))
+        .routes(routes!(rooms::list, rooms::create))
+        .routes(routes!(rooms::get))
+        .routes(routes!(rooms::end))
+        .routes(routes!(rooms::entry))
+        .routes(routes!(rooms::join))
 }

@@ -6,6 +6,7 @@ mod agent;
 mod auth;
 mod dev;
 mod home;
+mod meetings;
 mod operator;
 mod portal;
 mod profile;
@@ -84,6 +85,10 @@ pub fn router() -> Router<AppState> {
         .route("/agent/calls/{id}/note", post(agent::send_note))
         .route("/agent/calls/{id}/correction", post(agent::correct))
         .route("/operator/outbox/test-email", post(operator::send_test_email))
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route("/meetings/{id}", get(meetings::host))
+        .route("/meetings/{id}/end", post(meetings::end))
+        .route("/m/{id}", get(meetings::invited))
         .route("/dev/mailbox", get(dev::mailbox))
         .route("/dev/mailbox/{id}", get(dev::message))
         .route("/dev/mailbox/{id}/html", get(dev::message_html))
