@@ -252,7 +252,11 @@ impl Settings {
 /// Checks the ICE server list: a JSON array of objects, each with `urls`
 /// (a stun:/turn:/turns: URL or a list of them).
 fn parse_ice_servers(text: &str) -> Result<serde_json::Value, ConfigError> {
-    let bad = |why: &str| err(format!("ice-servers: {why} (expected e.g. [{{\"urls\":\"stun:stun.example.org:3478\"}}])"));
+    let bad = |why: &str| {
+        err(format!(
+            "ice-servers: {why} (expected e.g. [{{\"urls\":\"stun:stun.example.org:3478\"}}])"
+        ))
+    };
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| bad(&format!("not JSON: {e}")))?;
     let list = value.as_array().ok_or_else(|| bad("not a list"))?;
     for server in list {
@@ -262,7 +266,11 @@ fn parse_ice_servers(text: &str) -> Result<serde_json::Value, ConfigError> {
             serde_json::Value::Array(us) => us.iter().filter_map(|u| u.as_str()).collect(),
             _ => return Err(bad("\"urls\" must be a string or a list of strings")),
         };
-        if urls.is_empty() || !urls.iter().all(|u| ["stun:", "turn:", "turns:"].iter().any(|p| u.starts_with(p))) {
+        if urls.is_empty()
+            || !urls
+                .iter()
+                .all(|u| ["stun:", "turn:", "turns:"].iter().any(|p| u.starts_with(p)))
+        {
             return Err(bad("every URL must start with stun:, turn: or turns:"));
         }
     }

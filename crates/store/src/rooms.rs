@@ -164,13 +164,15 @@ impl RoomStore for Db {
     }
 
     async fn server_key(&self, name: &str, fresh: &str, now: Timestamp) -> DomainResult<String> {
-        sqlx::query("INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .bind(fresh)
-            .bind(now.millis())
-            .execute(self.pool())
-            .await
-            .db()?;
+        sqlx::query(
+            "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(fresh)
+        .bind(now.millis())
+        .execute(self.pool())
+        .await
+        .db()?;
         let (secret,): (String,) = sqlx::query_as("SELECT secret FROM server_keys WHERE name = $1")
             .bind(name)
             .fetch_one(self.pool())
@@ -188,7 +190,16 @@ async fn insert_lines(conn: &mut sqlx::AnyConnection, lines: &mut Vec<(i64, &Cha
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = i * 7;
-                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
             })
             .collect();
         let sql = format!(

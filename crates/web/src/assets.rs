@@ -20,9 +20,18 @@ pub fn router() -> Router<AppState> {
     let css = asset("text/css; charset=utf-8", include_str!("../static/app.css"));
     let js = asset("text/javascript; charset=utf-8", include_str!("../static/app.js"));
     let calls_js = asset("text/javascript; charset=utf-8", include_str!("../static/calls.js"));
-    let room_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/room.js"));
-    let room_socket_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/socket.js"));
-    let room_media_js = asset("text/javascript; charset=utf-8", include_str!("../static/rooms/media.js"));
+    let room_js = asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/rooms/room.js"),
+    );
+    let room_socket_js = asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/rooms/socket.js"),
+    );
+    let room_media_js = asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/rooms/media.js"),
+    );
     let icon = asset("image/svg+xml", include_str!("../static/favicon.svg"));
     Router::new()
         .route("/static/app.css", get(move || async move { css }))

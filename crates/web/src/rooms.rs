@@ -21,7 +21,7 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Keep-alive pings (proxies drop silent connections).
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// Frames up to this size are read and answered with `frame_too_large`
-/// when above [`MAX_FRAME_BYTES`]; larger ones close the connection (1009).
+/// when above [`MAX_FRAME_BYTES`]; larger ones end the connection.
 const HARD_LIMIT: usize = 4 * MAX_FRAME_BYTES;
 
 pub fn router() -> Router<AppState> {
@@ -39,7 +39,10 @@ async fn live(State(state): State<AppState>, Path(room): Path<String>, ws: WebSo
 }
 
 async fn send_error(socket: &mut WebSocket, code: ErrorCode) -> bool {
-    socket.send(Message::Text(error_frame(code).as_ref().into())).await.is_ok()
+    socket
+        .send(Message::Text(error_frame(code).as_ref().into()))
+        .await
+        .is_ok()
 }
 
 /// Close codes: 4401 no valid join, 4409 refused by the room (locked,

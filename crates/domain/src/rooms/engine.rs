@@ -137,7 +137,13 @@ impl RoomEngine {
 
     /// Signs a grant for `member` to enter `room` as `role`; features call
     /// this once they have checked who may enter.
-    pub async fn grant(&self, room: &RoomRecord, member: MemberId, name: &str, role: super::Role) -> DomainResult<String> {
+    pub async fn grant(
+        &self,
+        room: &RoomRecord,
+        member: MemberId,
+        name: &str,
+        role: super::Role,
+    ) -> DomainResult<String> {
         let grant = Grant {
             room: room.public_id.clone(),
             member,

@@ -99,7 +99,11 @@ mod tests {
         let token = key.sign(&grant());
         assert_eq!(key.verify(&token, 999), Some(grant()));
         assert_eq!(key.verify(&token, 1_000), None, "expired");
-        assert_eq!(GrantKey::new(b"other").verify(&token, 0), None, "another installation's key");
+        assert_eq!(
+            GrantKey::new(b"other").verify(&token, 0),
+            None,
+            "another installation's key"
+        );
     }
 
     #[test]

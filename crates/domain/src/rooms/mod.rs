@@ -19,9 +19,8 @@ pub use engine::{error_frame, Closed, Connection, EngineConfig, RoomEngine};
 pub use grant::{Grant, GrantKey, GRANT_TTL_MS};
 pub use model::{NewRoom, RoomRecord, RoomStore, RoomWrite};
 pub use room::{Out, Room, RoomRules, To, CHAT_BURST, CHAT_WINDOW_MS, HISTORY};
-pub use service::{display_name, user_member, Admission, MeetingInput, RoomService, MAX_NAME_CHARS, MAX_TITLE_CHARS};
 use serde::{Deserialize, Serialize};
-
+pub use service::{display_name, user_member, Admission, MeetingInput, RoomService, MAX_NAME_CHARS, MAX_TITLE_CHARS};
 
 /// A member of a room: one per person (the same id when a browser tab
 /// reconnects, so presence has no duplicates).

@@ -214,9 +214,9 @@ const KNOWN_TYPES: [&str; 11] = [
 ];
 
 #[derive(Deserialize)]
-#[serde(tag = "type", rename = "join", deny_unknown_fields)]
-struct Join {
-    grant: String,
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum First {
+    Join { grant: String },
 }
 
 /// Reads the first frame of a connection, which must be
@@ -225,8 +225,8 @@ pub fn parse_join(frame: &str) -> Result<String, ErrorCode> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(ErrorCode::FrameTooLarge);
     }
-    serde_json::from_str::<Join>(frame)
-        .map(|j| j.grant)
+    serde_json::from_str::<First>(frame)
+        .map(|First::Join { grant }| grant)
         .map_err(|_| ErrorCode::Unauthorized)
 }
 
@@ -281,7 +281,10 @@ mod tests {
     #[test]
     fn the_first_frame_is_a_join() {
         assert_eq!(parse_join(r#"{"type":"join","grant":"g"}"#), Ok("g".into()));
-        assert_eq!(parse_join(r#"{"type":"chat","text":"x"}"#), Err(ErrorCode::Unauthorized));
+        assert_eq!(
+            parse_join(r#"{"type":"chat","text":"x"}"#),
+            Err(ErrorCode::Unauthorized)
+        );
         assert_eq!(parse_join("nope"), Err(ErrorCode::Unauthorized));
     }
 

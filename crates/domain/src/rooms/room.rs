@@ -133,7 +133,13 @@ impl Room {
 
     /// The member ids a message addressed `to` goes to now.
     pub fn recipients(&self, to: &To) -> Vec<MemberId> {
-        let pick = |f: &dyn Fn(&Member) -> bool| self.members.iter().filter(|m| f(m)).map(|m| m.view.id.clone()).collect();
+        let pick = |f: &dyn Fn(&Member) -> bool| {
+            self.members
+                .iter()
+                .filter(|m| f(m))
+                .map(|m| m.view.id.clone())
+                .collect()
+        };
         match to {
             To::One(id) => vec![id.clone()],
             To::Present => pick(&|m| !m.waiting),

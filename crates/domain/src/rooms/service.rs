@@ -88,7 +88,11 @@ impl RoomService {
         let title = input.title.trim();
         let title = if title.is_empty() {
             let first = actor.first_name.trim();
-            let who = if first.is_empty() { actor.display_name() } else { first.to_string() };
+            let who = if first.is_empty() {
+                actor.display_name()
+            } else {
+                first.to_string()
+            };
             format!("Besprechung von {who}")
         } else if title.chars().count() > MAX_TITLE_CHARS {
             return Err(DomainError::validation_with(
@@ -134,6 +138,8 @@ impl RoomService {
         Ok(self.env.link(&format!("/m/{}?k={code}", room.public_id)))
     }
 
+    /// Refuses ended rooms. Callers flush the engine's writes first, so a
+    /// room its host just ended in the live room counts as ended.
     fn open(room: RoomRecord) -> DomainResult<RoomRecord> {
         if room.ended_at.is_some() {
             return Err(DomainError::conflict("room", "room_ended"));
@@ -154,6 +160,7 @@ impl RoomService {
 
     /// The host enters their own meeting.
     pub async fn host(&self, actor: &User, public_id: &str) -> DomainResult<Admission> {
+        self.engine.flush().await;
         let room = Self::open(self.meeting(actor, public_id).await?)?;
         self.admit(room, user_member(actor.id), actor.display_name(), Role::Host)
             .await
@@ -162,7 +169,13 @@ impl RoomService {
     /// Someone with the invitation link enters: a signed-in user under
     /// their own name (the owner as host), anyone else as a guest under
     /// the name they typed. A wrong code is "not found", like a wrong id.
-    pub async fn invited(&self, public_id: &str, code: &str, actor: Option<&User>, name: &str) -> DomainResult<Admission> {
+    pub async fn invited(
+        &self,
+        public_id: &str,
+        code: &str,
+        actor: Option<&User>,
+        name: &str,
+    ) -> DomainResult<Admission> {
         let room = self.invitation(public_id, code).await?;
         match actor {
             Some(user) if room.owner_id == Some(user.id) => {
@@ -184,6 +197,7 @@ impl RoomService {
     /// The meeting an invitation link leads to, if the code is right and
     /// it has not ended.
     pub async fn invitation(&self, public_id: &str, code: &str) -> DomainResult<RoomRecord> {
+        self.engine.flush().await;
         let room = self
             .store
             .room(public_id)

@@ -16,6 +16,7 @@ mod outbox;
 mod portal;
 mod portal_pages;
 mod process;
+mod rooms;
 mod secretary;
 mod secretary_pages;
 mod system;

@@ -60,7 +60,10 @@ pub async fn create(
     ApiJson(input): ApiJson<MeetingInput>,
 ) -> ApiResult<(StatusCode, Json<Meeting>)> {
     let room = state.rooms.create_meeting(&user, &input).await?;
-    Ok((StatusCode::CREATED, Json(meeting_of(&state, &user, &room.public_id).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(meeting_of(&state, &user, &room.public_id).await?),
+    ))
 }
 
 /// The signed-in user's meetings, newest first (50).

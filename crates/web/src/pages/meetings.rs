@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use domain::rooms::{Admission, MeetingInput, RoomRecord};
 use domain::identity::User;
+use domain::rooms::{Admission, MeetingInput, RoomRecord};
 use kernel::Lang;
 use serde::Deserialize;
 

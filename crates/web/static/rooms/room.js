@@ -15,6 +15,7 @@ const $$ = (sel) => [...root.querySelectorAll(sel)];
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const fill = (text, params) => text.replace(/%\{(\w+)\}/g, (_, k) => params[k] ?? "");
 const typingInField = () => /INPUT|TEXTAREA|SELECT/.test(document.activeElement?.tagName ?? "");
+const icon = (name) => `<svg class="ic ic-sm" aria-hidden="true"><use href="#i-${name}"/></svg>`;
 const initials = (name) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
 
 const local = new LocalMedia();
@@ -110,6 +111,7 @@ function syncButtons() {
     b.setAttribute("aria-pressed", String(on[kind]));
     b.classList.toggle("is-off", !on[kind] && kind !== "screen");
     b.querySelector("[data-label]").textContent = T[`${kind}_${on[kind] ? "on" : "off"}`];
+    if (kind !== "screen") b.querySelector("use")?.setAttribute("href", `#i-${kind}${on[kind] ? "" : "-off"}`);
   }
   const lock = $("[data-lock]");
   if (lock) {
@@ -150,7 +152,7 @@ function tileFor(id) {
     tile.className = "tile video-off";
     tile.dataset.member = id;
     tile.innerHTML = `<video playsinline autoplay${id === me ? " muted data-own-video" : ""}></video><audio autoplay></audio>
-      <div class="tile-avatar" aria-hidden="true"></div><figcaption><span data-name></span> <span data-mark></span> <span class="mic-off" data-mic-off hidden title="${esc(T.muted)}">🔇</span></figcaption>`;
+      <div class="tile-avatar" aria-hidden="true"></div><figcaption><span data-name></span> <span data-mark></span> <span class="mic-off" data-mic-off hidden title="${esc(T.muted)}">${icon("audio-off")}</span></figcaption>`;
     $("[data-tiles]").append(tile);
   }
   return tile;
@@ -189,7 +191,11 @@ function render() {
     tile.querySelector("[data-mic-off]").hidden = m.media.audio;
     const tracks = remote.get(m.id) ?? {};
     const video = tile.querySelector("video");
-    if (m.id !== me) {
+    if (m.id === me) {
+      const cam = local.tracks.camera;
+      if (cam && video.srcObject?.getVideoTracks()[0] !== cam) video.srcObject = new MediaStream([cam]);
+      tile.classList.toggle("video-off", !cam);
+    } else {
       const cam = tracks.camera;
       if (cam && video.srcObject?.getVideoTracks()[0] !== cam) video.srcObject = new MediaStream([cam]);
       const audio = tile.querySelector("audio");
@@ -201,19 +207,19 @@ function render() {
       const st = screenTile(m.id);
       const v = st.querySelector("video");
       if (v.srcObject?.getVideoTracks()[0] !== screenTrack) v.srcObject = new MediaStream([screenTrack]);
-      st.querySelector("[data-screen-name]").textContent = fill(T.screen_of, { name: m.id === me ? T.you : m.name });
+      st.querySelector("[data-screen-name]").textContent = m.id === me ? T.screen_mine : fill(T.screen_of, { name: m.name });
     } else {
       $(`.tile-screen[data-member="${CSS.escape(m.id)}"]`)?.remove();
     }
   }
-  $("[data-tiles]").dataset.count = String(Math.min(list.length, 9));
+  $("[data-tiles]").dataset.tiles = String(Math.min(list.length, 9));
   $("[data-tiles]").classList.toggle("has-screen", !!$(".tile-screen"));
   // Participant list.
   const host = myRole === "host";
   $("[data-people]").innerHTML = list.map((m) => `<li data-person="${esc(m.id)}">
       <span class="avatar" aria-hidden="true">${esc(initials(m.name))}</span>
       <span class="person-name">${esc(m.name)}${m.id === me ? ` <span class="muted">(${esc(T.you)})</span>` : ""} ${roleMark(m.role)}</span>
-      <span class="person-media">${m.media.audio ? "" : `<span title="${esc(T.muted)}">🔇</span>`}${m.media.screen ? `<span title="${esc(T.sharing)}">🖥</span>` : ""}</span>
+      <span class="person-media">${m.media.audio ? "" : `<span title="${esc(T.muted)}">${icon("audio-off")}</span>`}${m.media.screen ? `<span title="${esc(T.sharing)}">${icon("screen")}</span>` : ""}</span>
       ${host && m.id !== me ? `<span class="person-actions"><button type="button" class="btn btn-secondary btn-sm" data-mute="${esc(m.id)}">${esc(T.ask_mute)}</button><button type="button" class="btn btn-danger btn-sm" data-remove="${esc(m.id)}">${esc(T.remove)}</button></span>` : ""}
     </li>`).join("");
 }
