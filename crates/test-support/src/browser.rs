@@ -13,7 +13,9 @@ pub struct Browser {
     profile: std::path::PathBuf,
     /// Browsers take turns: two Chromes and their servers on a 2-core
     /// machine starve each other into timeouts.
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    /// Browsers take turns (one test's browsers at a time); the first of a
+    /// pair holds the turn.
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -41,6 +43,19 @@ impl Browser {
     /// Starts chromium with extra flags, e.g. fake media devices for WebRTC.
     pub async fn start_with(extra_args: &[&str]) -> Browser {
         let turn = TURN.lock().await;
+        Self::launch(extra_args, Some(turn)).await
+    }
+
+    /// Two browsers with their own profiles, for tests where two people
+    /// meet (WebRTC between two pages).
+    pub async fn start_pair(extra_args: &[&str]) -> (Browser, Browser) {
+        let turn = TURN.lock().await;
+        let first = Self::launch(extra_args, Some(turn)).await;
+        let second = Self::launch(extra_args, None).await;
+        (first, second)
+    }
+
+    async fn launch(extra_args: &[&str], turn: Option<tokio::sync::MutexGuard<'static, ()>>) -> Browser {
         let driver_bin = std::env::var("KONTOR_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("KONTOR_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(

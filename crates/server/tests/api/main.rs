@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod browser_calls;
 mod browser_registration;
+mod browser_rooms;
 mod calls;
 mod calls_pages;
 mod outbox;
