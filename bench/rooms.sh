@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Realtime rooms benchmarks (issue 6): idle connections and memory per
+# connection, chat fan-out latency in a room of 1,000, and messages per
+# second across 100 rooms of 10. Figures go to docs/benchmarks.md.
+#
+#   bench/rooms.sh                      # SQLite (the default installation)
+#   BACKEND=postgres bench/rooms.sh     # needs postgres://postgres@127.0.0.1:5432
+#   bench/rooms.sh --idle 2000 --skip throughput   # flags of the load generator
+#
+# Starts a release `kontor serve` on 127.0.0.1:${PORT:-18099} with a fresh
+# database, runs crates/server/examples/rooms_bench.rs against it (the
+# server's memory is read from /proc), then removes both. Raises the open
+# files limit to 65536 (10,000 sockets on each side). About 2 minutes after
+# the build.
+
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    cargo build --release -p kontor --bin kontor --example rooms_bench
+fi
+ulimit -n 65536
+
+PORT="${PORT:-18099}"
+DATA="$(mktemp -d)"
+PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
+case "${BACKEND:-sqlite}" in
+    sqlite) DB="sqlite://$DATA/kontor.db" ;;
+    postgres)
+        PG_DB="kontor_bench_rooms_$$"
+        psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB"
+        DB="$PG_URL/$PG_DB" ;;
+    *) echo "BACKEND must be sqlite or postgres" >&2; exit 2 ;;
+esac
+
+target/release/kontor serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --database-url "$DB" --log-level warn &
+SERVER=$!
+cleanup() {
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    rm -rf "$DATA"
+    if [[ -n "${PG_DB:-}" ]]; then psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"; fi
+}
+trap cleanup EXIT
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
+    sleep 0.1
+done
+
+echo "== rooms benchmark on ${BACKEND:-sqlite}, $(nproc) cores, server pid $SERVER"
+target/release/examples/rooms_bench --url "http://127.0.0.1:$PORT" --db "$DB" --pid "$SERVER" "$@"
