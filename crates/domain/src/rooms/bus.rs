@@ -18,7 +18,7 @@ pub type Frame = Arc<str>;
 
 /// Frames a connection may have queued before it counts as too slow and
 /// is dropped (its client reconnects and gets a fresh `welcome`).
-pub const CONNECTION_QUEUE: usize = 256;
+pub const CONNECTION_QUEUE: usize = 1024;
 
 /// One WebSocket's identity, distinct across reconnects of one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

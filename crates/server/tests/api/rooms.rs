@@ -529,3 +529,124 @@ db_test!(
     grants_are_checked,
     reconnect_within_grace_and_gone_after,
 );
+
+/// The meeting pages: empty state, CSRF, a refused title next to its
+/// field, the host's room page, the invitation page for guests, other
+/// people's meetings as 404, ending from the list.
+async fn meeting_pages(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    assert_eq!(app.get("/meetings").await.status(), 303, "signed out: to the login");
+    app.create_user("host@rooms.test", None, None).await;
+    app.login("host@rooms.test").await;
+    let html = app.get("/meetings").await.text().await.unwrap();
+    assert!(html.contains("Noch keine Besprechungen"), "empty state");
+
+    let no_token = app
+        .client
+        .post(app.at("/meetings"))
+        .form(&[("title", "X")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    let long = "t".repeat(101);
+    let r = app.post_form("/meetings", &[("title", long.as_str())]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"e-title\""), "the error is next to the title field");
+    let none: Value = app.get("/api/v1/meetings").await.json().await.unwrap();
+    assert_eq!(none, json!([]), "nothing was created");
+
+    let r = app
+        .post_form("/meetings", &[("title", "Jour fixe"), ("waiting_room", "true")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let id = to.strip_prefix("/meetings/").unwrap().to_string();
+    let html = app.get(&to).await.text().await.unwrap();
+    assert!(html.contains("data-role=\"host\"") && html.contains("data-grant=\""));
+    assert!(html.contains("Jour fixe") && html.contains("id=\"room-config\""));
+    let m: Value = app.get(&format!("/api/v1/meetings/{id}")).await.json().await.unwrap();
+    assert_eq!(m["wait_for_host"], true);
+    let link = m["invite_link"].as_str().unwrap().replace("http://kontor.test", "");
+    let list = app.get("/meetings").await.text().await.unwrap();
+    assert!(list.contains("Jour fixe") && list.contains("Warteraum"));
+
+    // A guest on the invitation link types a name; the page carries no grant.
+    let guest = app.second_client();
+    let r = guest.get(&link).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"f-name\"") && !html.contains("data-grant"));
+    let wrong = format!("/m/{id}?k={}", TestApp::tamper(link.split("k=").nth(1).unwrap()));
+    assert_eq!(guest.get(&wrong).await.status(), 404);
+    // Someone else's meeting page and ending it: 404, nothing changes.
+    let stranger = app.second_client();
+    app.create_user("stranger@rooms.test", None, None).await;
+    stranger.login("stranger@rooms.test").await;
+    assert_eq!(stranger.get(&to).await.status(), 404);
+    assert_eq!(
+        stranger.post_form(&format!("/meetings/{id}/end"), &[]).await.status(),
+        404
+    );
+    assert_eq!(guest.get(&link).await.status(), 200, "still open");
+    // The host ends it from the list; the link is over.
+    let r = app.post_form(&format!("/meetings/{id}/end"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/meetings");
+    assert!(app.get("/meetings").await.text().await.unwrap().contains("Beendet"));
+    assert_eq!(guest.get(&link).await.status(), 409);
+    app.stop().await;
+}
+
+db_test!(meeting_pages);
+
+/// A room with a lifetime rule (as spontaneous sessions will have) ends
+/// when nobody but the host came in time: the waiting host is told and
+/// disconnected, and a room nobody opened refuses late joins.
+async fn lifetime_rule_ends_rooms_nobody_joined(backend: Backend) {
+    use domain::rooms::{MemberId, NewRoom, Role, RoomRules, RoomStore};
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let db = &app.services.db;
+    let engine = app.services.rooms.engine();
+    let room = |id: &str| NewRoom {
+        public_id: id.into(),
+        kind: "session".into(),
+        title: "Spontan".into(),
+        owner_id: None,
+        rules: RoomRules {
+            end_if_nobody_joins_ms: Some(300),
+            ..RoomRules::default()
+        },
+        created_at: kernel::Timestamp(chrono::Utc::now().timestamp_millis()),
+    };
+    let alone = db.create_room(&room("alone")).await.unwrap();
+    let unused = db.create_room(&room("unused")).await.unwrap();
+    let used = db.create_room(&room("used")).await.unwrap();
+    let grant = |r: &domain::rooms::RoomRecord, member: &str, role: Role| {
+        let r = r.clone();
+        let member = member.to_string();
+        async move { engine.grant(&r, MemberId(member.clone()), &member, role).await.unwrap() }
+    };
+    let mut host = Ws::open(&app, "alone", &grant(&alone, "h", Role::Host).await).await;
+    host.expect("welcome").await;
+    let mut used_host = Ws::open(&app, "used", &grant(&used, "h", Role::Host).await).await;
+    used_host.expect("welcome").await;
+    let mut visitor = Ws::open(&app, "used", &grant(&used, "v", Role::Guest).await).await;
+    visitor.expect("welcome").await;
+    // The sweep runs every second: within two, the host alone is told.
+    assert_eq!(host.expect("ended").await["reason"], "expired");
+    assert_eq!(host.closed().await, Some(1000));
+    let mut late = Ws::open(&app, "unused", &grant(&unused, "g", Role::Guest).await).await;
+    late.expect_error("room_ended").await;
+    used_host.alive().await;
+    visitor.alive().await;
+    app.stop().await;
+}
+
+db_test!(lifetime_rule_ends_rooms_nobody_joined);
