@@ -81,7 +81,7 @@ function showOwnVideo() {
   const track = local.tracks.camera;
   for (const v of $$("[data-own-video]")) {
     v.srcObject = track ? new MediaStream([track]) : null;
-    v.closest(".tile, .preview")?.classList.toggle("video-off", !track);
+    v.closest(".tile, .room-preview")?.classList.toggle("video-off", !track);
   }
 }
 
