@@ -276,3 +276,27 @@ fn parse_ice_servers(text: &str) -> Result<serde_json::Value, ConfigError> {
     }
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ice_servers;
+
+    #[test]
+    fn ice_servers_are_checked_at_start() {
+        let ok = parse_ice_servers(
+            r#"[{"urls":"stun:stun.example.org:3478"},{"urls":["turn:t.example.org","turns:t.example.org:443"],"username":"u","credential":"p"}]"#,
+        )
+        .unwrap();
+        assert_eq!(ok.as_array().unwrap().len(), 2);
+        for (bad, why) in [
+            ("stun:x", "not JSON"),
+            (r#"{"urls":"stun:x"}"#, "not a list"),
+            (r#"[{"url":"stun:x"}]"#, "no \"urls\""),
+            (r#"[{"urls":"http://x"}]"#, "stun:, turn: or turns:"),
+            (r#"[{"urls":[]}]"#, "stun:, turn: or turns:"),
+        ] {
+            let e = parse_ice_servers(bad).unwrap_err().to_string();
+            assert!(e.starts_with("ice-servers:") && e.contains(why), "{bad}: {e}");
+        }
+    }
+}
