@@ -131,9 +131,9 @@ impl RoomService {
             .ok_or(DomainError::not_found("room"))
     }
 
-    /// The invitation link of one of the actor's meetings.
-    pub async fn invite_link(&self, actor: &User, public_id: &str) -> DomainResult<String> {
-        let room = self.meeting(actor, public_id).await?;
+    /// The invitation link of a meeting the caller got through an
+    /// access-checked call ([`Self::meeting`], [`Self::host`]).
+    pub async fn invite_link(&self, room: &RoomRecord) -> DomainResult<String> {
         let code = self.engine.invite_code(&room.public_id).await?;
         Ok(self.env.link(&format!("/m/{}?k={code}", room.public_id)))
     }

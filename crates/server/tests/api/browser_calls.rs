@@ -11,6 +11,7 @@ use test_support::fantoccini::Locator;
 use test_support::{db_test, Backend, Browser};
 
 use crate::browser_registration::wait_text;
+use crate::calls::{assign_number, ok};
 use crate::helpers::{client, TestApp, PASSWORD};
 use crate::portal::{account, mail};
 
@@ -25,10 +26,6 @@ async fn console_receives_a_call_and_the_note_is_typed(backend: Backend) {
     };
     app.login_operator().await;
     let a = account(&app, "K-1", "10115").await;
-    let ok = |r: reqwest::Response, status: u16| async move {
-        assert_eq!(r.status().as_u16(), status);
-        r.json::<serde_json::Value>().await.unwrap()
-    };
     let settings = json!({"greeting": "Firma Eins, mein Name ist [Vorname].", "with_transfer": true,
         "query_fields": [{"label": "Kundennummer", "required": true}]});
     ok(
@@ -47,15 +44,7 @@ async fn console_receives_a_call_and_the_note_is_typed(backend: Backend) {
     ] {
         ok(app.post_json(&format!("/api/v1/accounts/{a}/employees"), &e).await, 201).await;
     }
-    ok(
-        app.post_json(
-            &format!("/api/v1/accounts/{a}/service-numbers"),
-            &json!({"number": "+49301234567"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    ok(assign_number(&app, a, "+49301234567").await, 201).await;
     let secret = ok(app.post_json("/api/v1/api-tokens", &json!({"name": "PBX"})).await, 201).await["secret"]
         .as_str()
         .unwrap()

@@ -16,13 +16,14 @@ use test_support::{db_test, Backend};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{api_error, client, TestApp, Visitor};
+use crate::helpers::{api_error, client, TestApp, Visitor, WsStream};
 use crate::outbox::{gateway, Gateway};
 use crate::portal::{account, mail, no_more_mail};
 
 const AGENT: &str = "agent@kontor.test";
 
-async fn ok(r: Response, status: u16) -> Value {
+/// Asserts the status and returns the JSON body (Null when there is none).
+pub(crate) async fn ok(r: Response, status: u16) -> Value {
     let s = r.status().as_u16();
     let text = r.text().await.unwrap();
     assert_eq!(s, status, "{text}");
@@ -31,6 +32,15 @@ async fn ok(r: Response, status: u16) -> Value {
 
 async fn put(v: &Visitor, path: &str, body: Value) -> Response {
     v.client.put(v.at(path)).json(&body).send().await.unwrap()
+}
+
+/// The operator (signed in on `v`) assigns a service number to account `a`.
+pub(crate) async fn assign_number(v: &Visitor, a: AccountId, number: &str) -> Response {
+    v.post_json(
+        &format!("/api/v1/accounts/{a}/service-numbers"),
+        &json!({"number": number}),
+    )
+    .await
 }
 
 /// A call from the telephone system.
@@ -70,15 +80,7 @@ async fn setup(backend: Backend, with_transfer: bool) -> Option<Setup> {
         200,
     )
     .await;
-    let n = ok(
-        app.post_json(
-            &format!("/api/v1/accounts/{a}/service-numbers"),
-            &json!({"number": "030 1234567"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    let n = ok(assign_number(&app, a, "030 1234567").await, 201).await;
     assert_eq!(n["number"], "+49301234567");
     let t = ok(
         app.post_json("/api/v1/api-tokens", &json!({"name": "Telefonanlage"}))
@@ -577,15 +579,7 @@ async fn api_token_only_creates_calls(backend: Backend) {
     assert_eq!(e["code"], "phone_invalid");
     // Taken numbers are refused; a revoked token stops at once.
     let b = account(app, "K-2", "20095").await;
-    let e = api_error(
-        app.post_json(
-            &format!("/api/v1/accounts/{b}/service-numbers"),
-            &json!({"number": "+49301234567"}),
-        )
-        .await,
-        409,
-    )
-    .await;
+    let e = api_error(assign_number(app, b, "+49301234567").await, 409).await;
     assert_eq!(e["code"], "service_number_taken");
     let tokens = ok(app.get("/api/v1/api-tokens").await, 200).await;
     assert!(tokens[0]["last_used_at"].is_i64());
@@ -615,12 +609,7 @@ async fn api_token_only_creates_calls(backend: Backend) {
             .status(),
         403
     );
-    let r = chef
-        .post_json(
-            &format!("/api/v1/accounts/{}/service-numbers", s.account),
-            &json!({"number": "+4930555"}),
-        )
-        .await;
+    let r = assign_number(&chef, s.account, "+4930555").await;
     assert_eq!(r.status(), 403);
     s.app.stop().await;
 }
@@ -821,8 +810,6 @@ async fn socket(app: &TestApp, path: &str, cookie: &str, origin: Option<&str>) -
     }
 }
 
-type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn next_json(ws: &mut WsStream) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
@@ -1013,15 +1000,7 @@ async fn onboarding_checklist_until_confirmed(backend: Backend) {
     assert!(html.contains("Vor der ersten Rufumleitung"));
 
     // The operator assigns a number; the admin saves the greeting and adds an employee.
-    ok(
-        app.post_json(
-            &format!("/api/v1/accounts/{a}/service-numbers"),
-            &json!({"number": "+49301234567"}),
-        )
-        .await,
-        201,
-    )
-    .await;
+    ok(assign_number(&app, a, "+49301234567").await, 201).await;
     ok(
         put(
             &chef,

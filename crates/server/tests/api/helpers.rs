@@ -14,6 +14,9 @@ use test_support::{Backend, SmtpSink, TestDb};
 pub const OPERATOR_EMAIL: &str = "olivia@kontor.test";
 pub const PASSWORD: &str = "Sonnenblume-Kaffee-42";
 
+/// A client WebSocket as the live tests open them.
+pub type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// One browser-like client (its own cookie jar) of a running server.
 pub struct Visitor {
     pub url: String,

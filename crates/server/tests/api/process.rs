@@ -308,84 +308,26 @@ async fn demo_fills_an_empty_database(backend: Backend) {
         return;
     };
     let server = Server::start(&db.url, &["--demo"]);
-    let c = client();
-    let r = c
-        .post(format!("{}/api/v1/session", server.url))
-        .json(&json!({"email": "operator@kontor.example", "password": kontor::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let page: Value = c
-        .get(format!("{}/api/v1/accounts", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = server.url.clone();
+    let password = kontor::demo::DEMO_PASSWORD;
+    let c = login_as(&url, "operator@kontor.example", password).await;
+    let page = get_json(&c, format!("{url}/api/v1/accounts")).await;
     assert_eq!(page["total"], 3);
     assert!(page["items"].to_string().contains("Bäckerei Schmidt GmbH"));
     // Anna (super admin of Mustermann AG) has a registration to approve and
     // an open invitation.
-    let anna = client();
-    anna.post(format!("{}/api/v1/session", server.url))
-        .json(&json!({"email": "anna.mustermann@mustermann.example", "password": kontor::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let me: Value = anna
-        .get(format!("{}/api/v1/me", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let anna = login_as(&url, "anna.mustermann@mustermann.example", password).await;
+    let me = get_json(&anna, format!("{url}/api/v1/me")).await;
     let account = me["memberships"][0]["account_id"].as_i64().unwrap();
-    let regs: Value = anna
-        .get(format!("{}/api/v1/accounts/{account}/registrations", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let regs = get_json(&anna, format!("{url}/api/v1/accounts/{account}/registrations")).await;
     assert_eq!(regs[0]["status"], "pending_approval");
-    let users: Value = anna
-        .get(format!("{}/api/v1/accounts/{account}/users", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let users = get_json(&anna, format!("{url}/api/v1/accounts/{account}/users")).await;
     assert!(users.to_string().contains("\"invited\""));
     // The calls: a dashboard with answered calls, one call waiting for the agent.
-    let latest: Value = anna
-        .get(format!("{}/api/v1/accounts/{account}/calls/latest", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let latest = get_json(&anna, format!("{url}/api/v1/accounts/{account}/calls/latest")).await;
     assert_eq!(latest.as_array().unwrap().len(), 20);
-    let agent = client();
-    agent
-        .post(format!("{}/api/v1/session", server.url))
-        .json(&json!({"email": "agent@kontor.example", "password": kontor::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let queue: Value = agent
-        .get(format!("{}/api/v1/agent/calls", server.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agent = login_as(&url, "agent@kontor.example", password).await;
+    let queue = get_json(&agent, format!("{url}/api/v1/agent/calls")).await;
     assert_eq!(queue.as_array().unwrap().len(), 1);
     assert_eq!(server.terminate().code(), Some(0), "SIGTERM stops cleanly");
 }
@@ -419,15 +361,25 @@ fn create_operator(db_url: &str) {
 }
 
 async fn login(url: &str) -> reqwest::Client {
+    login_as(url, "op@kontor.test", PASSWORD).await
+}
+
+/// A client with a session of `email`.
+async fn login_as(url: &str, email: &str, password: &str) -> reqwest::Client {
     let c = client();
     let r = c
         .post(format!("{url}/api/v1/session"))
-        .json(&json!({"email": "op@kontor.test", "password": PASSWORD}))
+        .json(&json!({"email": email, "password": password}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 200, "login of {email}");
     c
+}
+
+/// GET `url` as `c`, the body as JSON.
+async fn get_json(c: &reqwest::Client, url: String) -> Value {
+    c.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 async fn create_account_with_mail(c: &reqwest::Client, url: &str, n: &str) {

@@ -10,9 +10,7 @@ use serde_json::{json, Value};
 use test_support::{db_test, Backend};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::helpers::{api_error, TestApp, Visitor};
-
-type WsStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::helpers::{api_error, TestApp, Visitor, WsStream};
 
 /// One member's socket.
 struct Ws {

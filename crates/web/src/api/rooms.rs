@@ -43,9 +43,8 @@ impl Entry {
     }
 }
 
-async fn meeting_of(state: &AppState, user: &domain::identity::User, id: &str) -> ApiResult<Meeting> {
-    let room = state.rooms.meeting(user, id).await?;
-    let invite_link = state.rooms.invite_link(user, id).await?;
+async fn with_link(state: &AppState, room: RoomRecord) -> ApiResult<Meeting> {
+    let invite_link = state.rooms.invite_link(&room).await?;
     Ok(Meeting { room, invite_link })
 }
 
@@ -60,10 +59,7 @@ pub async fn create(
     ApiJson(input): ApiJson<MeetingInput>,
 ) -> ApiResult<(StatusCode, Json<Meeting>)> {
     let room = state.rooms.create_meeting(&user, &input).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(meeting_of(&state, &user, &room.public_id).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(with_link(&state, room).await?)))
 }
 
 /// The signed-in user's meetings, newest first (50).
@@ -81,7 +77,8 @@ pub async fn get(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Meeting>> {
-    Ok(Json(meeting_of(&state, &user, &id).await?))
+    let room = state.rooms.meeting(&user, &id).await?;
+    Ok(Json(with_link(&state, room).await?))
 }
 
 /// Ends a meeting for everyone; its link stops working.

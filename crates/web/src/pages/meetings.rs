@@ -126,7 +126,7 @@ pub async fn host(
     PagePath(id): PagePath<String>,
 ) -> PageResult<Response> {
     let admission = state.rooms.host(&user, &id).await?;
-    let invite = state.rooms.invite_link(&user, &id).await?;
+    let invite = state.rooms.invite_link(&admission.room).await?;
     Ok(render(&RoomPage {
         ctx: &ctx,
         room: admission.room.clone(),
@@ -152,10 +152,12 @@ pub async fn invited(
     PagePath(id): PagePath<String>,
     Query(q): Query<InviteQuery>,
 ) -> PageResult<Response> {
-    let room = state.rooms.invitation(&id, &q.k).await?;
-    let admission = match &ctx.user {
-        Some(user) => Some(state.rooms.invited(&id, &q.k, Some(user), "").await?),
-        None => None,
+    let (room, admission) = match &ctx.user {
+        Some(user) => {
+            let a = state.rooms.invited(&id, &q.k, Some(user), "").await?;
+            (a.room.clone(), Some(a))
+        }
+        None => (state.rooms.invitation(&id, &q.k).await?, None),
     };
     let mut page = render(&RoomPage {
         ctx: &ctx,
