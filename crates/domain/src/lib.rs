@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod calls;
+pub mod cards;
 pub mod identity;
 pub mod mail;
 pub mod outbox;

@@ -13,6 +13,6 @@ pub mod phone;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use email::EmailAddress;
-pub use error::{DomainError, DomainResult};
+pub use error::{DomainError, DomainResult, FieldError};
 pub use i18n::{tr, tr_args, Lang};
 pub use ids::{AccountId, MessageId, UserId};

@@ -11,6 +11,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use domain::accounts::AccountService;
 use domain::calls::{CallService, LocalHub};
+use domain::cards::CardService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -41,6 +42,7 @@ pub struct Services {
     pub rooms: RoomService,
     /// This node's room connections.
     pub room_bus: Arc<LocalBus>,
+    pub cards: CardService,
 }
 
 impl Services {
@@ -58,6 +60,8 @@ impl Services {
         let room_bus = Arc::new(LocalBus::default());
         let engine = RoomEngine::new(shared.clone(), room_bus.clone(), env.clock.clone(), rooms);
         let secretary = SecretaryService::new(shared.clone(), shared.clone(), shared.clone(), env.clone());
+        let rooms = RoomService::new(shared.clone(), engine, env.clone());
+        let cards = CardService::new(shared.clone(), shared.clone(), shared.clone(), rooms.clone(), env.clone());
         Services {
             accounts: AccountService::new(shared.clone(), env.clone()),
             identity: IdentityService::new(shared.clone(), shared.clone(), shared.clone(), env.clone()),
@@ -79,8 +83,9 @@ impl Services {
                 env.clone(),
             ),
             hub,
-            rooms: RoomService::new(Arc::new(db.clone()), engine, env.clone()),
+            rooms,
             room_bus,
+            cards,
             db,
             env,
         }
@@ -177,6 +182,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         calls: services.calls.clone(),
         hub: services.hub.clone(),
         rooms: services.rooms.clone(),
+        cards: services.cards.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod calls;
+mod cards;
 mod db;
 mod error;
 mod identity;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "secretary", include_str!("../migrations/0004_secretary.sql")),
     (5, "calls", include_str!("../migrations/0005_calls.sql")),
     (6, "rooms", include_str!("../migrations/0006_rooms.sql")),
+    (7, "cards", include_str!("../migrations/0007_cards.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

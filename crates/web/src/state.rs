@@ -3,6 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::accounts::AccountService;
 use domain::calls::{CallService, LocalHub};
+use domain::cards::CardService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -46,5 +47,23 @@ pub struct AppState {
     /// Call events for the live sockets (the same hub `calls` publishes to).
     pub hub: LocalHub,
     pub rooms: RoomService,
+    /// Company cards, and networking through `cards.network()`.
+    pub cards: CardService,
     pub readiness: Arc<dyn Readiness>,
+}
+
+impl AppState {
+    /// What happens on every sign-in besides the session: a person whose
+    /// e-mail is a card's contact becomes its first team member. A failure
+    /// here is logged, not shown: signing in must not depend on it.
+    pub async fn signed_in(&self, user: &domain::identity::User) {
+        match self.cards.link_on_sign_in(user).await {
+            Ok(cards) => {
+                for c in cards {
+                    tracing::info!(card = %c.public_id, user = user.id.0, "contact linked to company card");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "linking company cards on sign-in"),
+        }
+    }
 }

@@ -265,6 +265,28 @@ impl RoomEngine {
         }
     }
 
+    /// The members present (not waiting) in a room live on this node.
+    pub fn present(&self, public_id: &str) -> Vec<MemberId> {
+        let cell = self
+            .inner
+            .cells
+            .lock()
+            .unwrap()
+            .get(public_id)
+            .and_then(|s| s.get().cloned());
+        match cell {
+            Some(cell) => {
+                let state = cell.state.lock().unwrap();
+                if state.unloaded {
+                    Vec::new()
+                } else {
+                    state.room.present_ids()
+                }
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// Rooms live on this node, for monitoring and tests.
     pub fn live_rooms(&self) -> usize {
         self.inner.cells.lock().unwrap().len()

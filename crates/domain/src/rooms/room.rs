@@ -126,6 +126,11 @@ impl Room {
         self.member(id).is_some()
     }
 
+    /// Present (not waiting) members.
+    pub fn present_ids(&self) -> Vec<MemberId> {
+        self.present().map(|m| m.view.id.clone()).collect()
+    }
+
     /// Members present and waiting, for monitoring.
     pub fn len(&self) -> usize {
         self.members.len()

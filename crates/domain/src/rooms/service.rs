@@ -117,6 +117,33 @@ impl RoomService {
         self.store.create_room(&room).await
     }
 
+    /// Opens the permanent room of a card's Info Counter.
+    pub async fn create_counter(&self, title: &str) -> DomainResult<RoomRecord> {
+        let room = NewRoom {
+            public_id: new_token()[..16].to_string(),
+            kind: "counter".into(),
+            title: title.to_string(),
+            owner_id: None,
+            rules: RoomRules::default(),
+            created_at: self.env.clock.now(),
+        };
+        self.store.create_room(&room).await
+    }
+
+    /// A counter room by its public id.
+    pub async fn counter_room(&self, public_id: &str) -> DomainResult<RoomRecord> {
+        self.store
+            .room(public_id)
+            .await?
+            .filter(|r| r.kind == "counter" && r.ended_at.is_none())
+            .ok_or(DomainError::not_found("room"))
+    }
+
+    /// Who is present in a room on this node now.
+    pub fn present(&self, public_id: &str) -> Vec<MemberId> {
+        self.engine.present(public_id)
+    }
+
     /// The actor's meetings, newest first.
     pub async fn meetings(&self, actor: &User) -> DomainResult<Vec<RoomRecord>> {
         self.store.rooms_of(actor.id, 50).await
@@ -147,7 +174,8 @@ impl RoomService {
         Ok(room)
     }
 
-    async fn admit(&self, room: RoomRecord, member: MemberId, name: String, role: Role) -> DomainResult<Admission> {
+    /// Hands out a grant for a room the caller checked access to.
+    pub async fn admit(&self, room: RoomRecord, member: MemberId, name: String, role: Role) -> DomainResult<Admission> {
         let grant = self.engine.grant(&room, member.clone(), &name, role).await?;
         Ok(Admission {
             room,

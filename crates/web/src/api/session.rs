@@ -39,6 +39,7 @@ pub async fn create(
         .identity
         .login(&req.email, &req.password, &ctx.user_agent, &ctx.ip)
         .await?;
+    state.signed_in(&session.user).await;
     let memberships = state.identity.memberships(&session.user).await?;
     let jar = jar.add(ctx.cookie(SESSION_COOKIE, session.token, Some(SESSION_IDLE_SECS)));
     Ok((

@@ -68,6 +68,7 @@ pub async fn login_submit(
         .await
     {
         Ok(session) => {
+            state.signed_in(&session.user).await;
             let jar = jar
                 .add(ctx.cookie(SESSION_COOKIE, session.token, Some(SESSION_IDLE_SECS)))
                 .add(Flash::cookie("success", "signed_in"));

@@ -1,0 +1,925 @@
+//! Company cards, team, history, requests (CardStore) and person
+//! profiles, search terms, chat and notifications (NetworkStore).
+
+use async_trait::async_trait;
+use domain::cards::{
+    Card, CardEdit, CardRequest, CardStore, ChatMessage, Conversation, DirectoryPage, DirectoryQuery, HistoryEntry,
+    Logo, NetworkSettings, NetworkStore, NewCard, NewChatMessage, NewRequest, Notification, Person, RequestKind,
+    ShareKind, Shared, TeamMember,
+};
+use domain::outbox::NewMessage;
+use kernel::{DomainResult, Timestamp, UserId};
+use sqlx::AnyConnection;
+
+use crate::db::Db;
+use crate::error::MapDb;
+use crate::outbox;
+
+const CARD_SELECT: &str = "SELECT c.id, c.public_id, c.name, c.description, c.contact_email, c.phone, c.website, \
+    c.street, c.postal_code, c.city, c.topics, c.logo_version, r.public_id AS counter_room, c.updated_at \
+    FROM cards c JOIN rooms r ON r.id = c.counter_room_id";
+
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    public_id: String,
+    name: String,
+    description: String,
+    contact_email: String,
+    phone: String,
+    website: String,
+    street: String,
+    postal_code: String,
+    city: String,
+    topics: String,
+    logo_version: i64,
+    counter_room: String,
+    updated_at: i64,
+}
+
+impl From<CardRow> for Card {
+    fn from(r: CardRow) -> Self {
+        Card {
+            logo: (r.logo_version > 0).then(|| format!("/cards/{}/logo?v={}", r.public_id, r.logo_version)),
+            id: r.id,
+            public_id: r.public_id,
+            name: r.name,
+            description: r.description,
+            contact_email: r.contact_email,
+            phone: r.phone,
+            website: r.website,
+            street: r.street,
+            postal_code: r.postal_code,
+            city: r.city,
+            topics: r.topics.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+            counter_room: r.counter_room,
+            updated_at: Timestamp(r.updated_at),
+        }
+    }
+}
+
+/// A person with their settings; users without a profile row get the defaults.
+const PERSON_SELECT: &str = "SELECT u.id, u.first_name, u.last_name, u.email, \
+    COALESCE(p.networking, 0) AS networking, COALESCE(p.findable, 1) AS findable, \
+    COALESCE(p.show_as_contact, 0) AS show_as_contact, COALESCE(p.standby, 0) AS standby, \
+    COALESCE(p.position, '') AS position FROM users u LEFT JOIN person_profiles p ON p.user_id = u.id";
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    email: String,
+    networking: i64,
+    findable: i64,
+    show_as_contact: i64,
+    standby: i64,
+    position: String,
+}
+
+fn full_name(first: &str, last: &str, email: &str) -> String {
+    let n = format!("{first} {last}");
+    let n = n.trim();
+    if n.is_empty() {
+        email.to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+impl From<PersonRow> for Person {
+    fn from(r: PersonRow) -> Self {
+        Person {
+            user_id: UserId(r.id),
+            name: full_name(&r.first_name, &r.last_name, &r.email),
+            settings: NetworkSettings {
+                networking: r.networking != 0,
+                findable: r.findable != 0,
+                show_as_contact: r.show_as_contact != 0,
+                standby: r.standby != 0,
+                position: r.position.clone(),
+            },
+            position: r.position,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    kind: String,
+    name: String,
+    email: String,
+    company: String,
+    message: String,
+    preferred_at: Option<i64>,
+    status: String,
+    created_at: i64,
+    done_at: Option<i64>,
+    done_first: Option<String>,
+    done_last: Option<String>,
+}
+
+impl From<RequestRow> for CardRequest {
+    fn from(r: RequestRow) -> Self {
+        CardRequest {
+            id: r.id,
+            kind: RequestKind::parse(&r.kind).unwrap_or(RequestKind::Contact),
+            name: r.name,
+            email: r.email,
+            company: r.company,
+            message: r.message,
+            preferred_at: r.preferred_at,
+            status: r.status,
+            created_at: Timestamp(r.created_at),
+            done_at: r.done_at,
+            done_by: r
+                .done_first
+                .map(|f| full_name(&f, r.done_last.as_deref().unwrap_or(""), "")),
+        }
+    }
+}
+
+const REQUEST_SELECT: &str = "SELECT q.id, q.kind, q.name, q.email, q.company, q.message, q.preferred_at, q.status, \
+    q.created_at, q.done_at, u.first_name AS done_first, u.last_name AS done_last \
+    FROM card_requests q LEFT JOIN users u ON u.id = q.done_by";
+
+async fn history(conn: &mut AnyConnection, card: i64, actor: Option<UserId>, event: &str, detail: &str, now: Timestamp)
+    -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO card_history (card_id, at, actor_id, event, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(card)
+        .bind(now.millis())
+        .bind(actor.map(|a| a.0))
+        .bind(event)
+        .bind(detail)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn replace_terms(conn: &mut AnyConnection, card: i64, terms: &[String]) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM card_terms WHERE card_id = $1")
+        .bind(card)
+        .execute(&mut *conn)
+        .await?;
+    for t in terms {
+        sqlx::query("INSERT INTO card_terms (term, card_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(t)
+            .bind(card)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn user_name(conn: &mut AnyConnection, user: UserId) -> Result<String, sqlx::Error> {
+    let (f, l, e): (String, String, String) =
+        sqlx::query_as("SELECT first_name, last_name, email FROM users WHERE id = $1")
+            .bind(user.0)
+            .fetch_one(&mut *conn)
+            .await?;
+    Ok(full_name(&f, &l, &e))
+}
+
+/// Upper bound of a prefix range: every string starting with `prefix`
+/// sorts below it bytewise.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+#[async_trait]
+impl CardStore for Db {
+    async fn create_card(&self, card: &NewCard, mails: &[NewMessage], now: Timestamp) -> DomainResult<Card> {
+        let d = &card.data;
+        let mut tx = self.write_tx().await.db()?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO cards (public_id, name, sort_key, description, contact_email, phone, website, street, \
+             postal_code, city, topics, counter_room_id, maintenance_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+        )
+        .bind(&card.public_id)
+        .bind(&d.name)
+        .bind(d.name.to_lowercase())
+        .bind(&d.description)
+        .bind(&card.contact_email)
+        .bind(&d.phone)
+        .bind(&d.website)
+        .bind(&d.street)
+        .bind(&d.postal_code)
+        .bind(&d.city)
+        .bind(d.topics.join(","))
+        .bind(card.counter_room_id)
+        .bind(&card.maintenance_hash)
+        .bind(now.millis())
+        .fetch_one(&mut *tx.tx)
+        .await
+        .db()?;
+        replace_terms(&mut tx.tx, id, &card.terms).await.db()?;
+        history(&mut tx.tx, id, card.created_by, "created", &card.contact_email, now)
+            .await
+            .db()?;
+        outbox::insert(&mut tx.tx, mails, now).await.db()?;
+        tx.commit().await.db()?;
+        self.card(&card.public_id)
+            .await?
+            .ok_or(kernel::DomainError::not_found("card"))
+    }
+
+    async fn card(&self, public_id: &str) -> DomainResult<Option<Card>> {
+        let row: Option<CardRow> = sqlx::query_as(&format!("{CARD_SELECT} WHERE c.public_id = $1"))
+            .bind(public_id)
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn card_by_maintenance(&self, hash: &str) -> DomainResult<Option<Card>> {
+        let row: Option<CardRow> = sqlx::query_as(&format!("{CARD_SELECT} WHERE c.maintenance_hash = $1"))
+            .bind(hash)
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn directory(&self, q: &DirectoryQuery) -> DomainResult<DirectoryPage> {
+        // sqlx's QueryBuilder emits `?` under Any, so the $n are numbered here.
+        let mut filter = String::new();
+        let mut params: Vec<String> = Vec::new();
+        for w in &q.words {
+            let n = params.len();
+            filter.push_str(&format!(
+                " AND c.id IN (SELECT card_id FROM card_terms WHERE term >= ${} AND term < ${})",
+                n + 1,
+                n + 2
+            ));
+            params.push(w.clone());
+            params.push(prefix_end(w));
+        }
+        if let Some(t) = &q.topic {
+            filter.push_str(&format!(
+                " AND c.id IN (SELECT card_id FROM card_terms WHERE term = ${})",
+                params.len() + 1
+            ));
+            params.push(t.clone());
+        }
+        let where_ = format!("WHERE 1 = 1{filter}");
+        let n = params.len();
+        let sql = format!(
+            "{CARD_SELECT} {where_} ORDER BY c.sort_key, c.id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut query = sqlx::query_as::<_, CardRow>(&sql);
+        for p in &params {
+            query = query.bind(p);
+        }
+        let rows = query.bind(q.limit).bind(q.offset).fetch_all(self.pool()).await.db()?;
+        let count_sql = format!("SELECT COUNT(*) FROM cards c {where_}");
+        let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+        for p in &params {
+            count = count.bind(p);
+        }
+        let (total,) = count.fetch_one(self.pool()).await.db()?;
+        Ok(DirectoryPage {
+            cards: rows.into_iter().map(Into::into).collect(),
+            total,
+        })
+    }
+
+    async fn topics(&self, limit: i64) -> DomainResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT term, COUNT(*) AS n FROM card_terms WHERE term >= 't:' AND term < 't;' \
+             GROUP BY term ORDER BY n DESC, term LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, n)| (t.trim_start_matches("t:").to_string(), n))
+            .collect())
+    }
+
+    async fn update_card(&self, card: i64, edit: &CardEdit<'_>, now: Timestamp) -> DomainResult<()> {
+        let d = edit.data;
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query(
+            "UPDATE cards SET name = $1, sort_key = $2, description = $3, phone = $4, website = $5, street = $6, \
+             postal_code = $7, city = $8, topics = $9, updated_at = $10 WHERE id = $11",
+        )
+        .bind(&d.name)
+        .bind(d.name.to_lowercase())
+        .bind(&d.description)
+        .bind(&d.phone)
+        .bind(&d.website)
+        .bind(&d.street)
+        .bind(&d.postal_code)
+        .bind(&d.city)
+        .bind(d.topics.join(","))
+        .bind(now.millis())
+        .bind(card)
+        .execute(&mut *tx.tx)
+        .await
+        .db()?;
+        replace_terms(&mut tx.tx, card, edit.terms).await.db()?;
+        history(&mut tx.tx, card, edit.actor, edit.event, "", now).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn set_logo(&self, card: i64, logo: &Logo, actor: Option<UserId>, now: Timestamp) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query("UPDATE cards SET logo = $1, logo_version = logo_version + 1, updated_at = $2 WHERE id = $3")
+            .bind(&logo.0)
+            .bind(now.millis())
+            .bind(card)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        history(&mut tx.tx, card, actor, "logo_changed", "", now).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn logo(&self, public_id: &str) -> DomainResult<Option<(Vec<u8>, i64)>> {
+        let row: Option<(Option<Vec<u8>>, i64)> =
+            sqlx::query_as("SELECT logo, logo_version FROM cards WHERE public_id = $1")
+                .bind(public_id)
+                .fetch_optional(self.pool())
+                .await
+                .db()?;
+        Ok(row.and_then(|(l, v)| l.map(|l| (l, v))))
+    }
+
+    async fn link_contact(&self, email: &str, user: UserId, now: Timestamp) -> DomainResult<Vec<Card>> {
+        let candidates: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, public_id FROM cards WHERE contact_email = $1 AND contact_linked_at IS NULL")
+                .bind(email)
+                .fetch_all(self.pool())
+                .await
+                .db()?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut linked = Vec::new();
+        let mut tx = self.write_tx().await.db()?;
+        let name = user_name(&mut tx.tx, user).await.db()?;
+        for (id, public_id) in candidates {
+            let done = sqlx::query(
+                "UPDATE cards SET contact_linked_at = $1 WHERE id = $2 AND contact_linked_at IS NULL",
+            )
+            .bind(now.millis())
+            .bind(id)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+            if done.rows_affected() != 1 {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO card_members (card_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(user.0)
+            .bind(now.millis())
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+            history(&mut tx.tx, id, Some(user), "contact_linked", &name, now).await.db()?;
+            linked.push(public_id);
+        }
+        tx.commit().await.db()?;
+        let mut out = Vec::new();
+        for p in linked {
+            out.extend(self.card(&p).await?);
+        }
+        Ok(out)
+    }
+
+    async fn team(&self, card: i64) -> DomainResult<Vec<TeamMember>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            person: PersonRow,
+            added_at: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "{PERSON_SELECT} JOIN card_members m ON m.user_id = u.id AND m.card_id = $1 \
+             ORDER BY u.last_name, u.first_name, u.id"
+        ))
+        .bind(card)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let email = r.person.email.clone();
+                let p = Person::from(r.person);
+                TeamMember {
+                    user_id: p.user_id,
+                    name: p.name,
+                    email,
+                    position: p.position,
+                    networking: p.settings.networking,
+                    show_as_contact: p.settings.show_as_contact,
+                    standby: p.settings.standby,
+                    added_at: Timestamp(r.added_at),
+                }
+            })
+            .collect())
+    }
+
+    async fn is_member(&self, card: i64, user: UserId) -> DomainResult<bool> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM card_members WHERE card_id = $1 AND user_id = $2")
+            .bind(card)
+            .bind(user.0)
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
+        Ok(row.is_some())
+    }
+
+    async fn cards_of(&self, user: UserId) -> DomainResult<Vec<Card>> {
+        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+            "{CARD_SELECT} JOIN card_members m ON m.card_id = c.id WHERE m.user_id = $1 ORDER BY c.sort_key"
+        ))
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn contact_cards(&self, user: UserId) -> DomainResult<Vec<Card>> {
+        let rows: Vec<CardRow> = sqlx::query_as(&format!(
+            "{CARD_SELECT} JOIN card_members m ON m.card_id = c.id \
+             JOIN person_profiles p ON p.user_id = m.user_id AND p.networking = 1 AND p.show_as_contact = 1 \
+             WHERE m.user_id = $1 ORDER BY c.sort_key"
+        ))
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn add_member(&self, card: i64, user: UserId, by: UserId, now: Timestamp) -> DomainResult<bool> {
+        let mut tx = self.write_tx().await.db()?;
+        let done = sqlx::query(
+            "INSERT INTO card_members (card_id, user_id, added_at, added_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(card)
+        .bind(user.0)
+        .bind(now.millis())
+        .bind(by.0)
+        .execute(&mut *tx.tx)
+        .await
+        .db()?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let name = user_name(&mut tx.tx, user).await.db()?;
+        history(&mut tx.tx, card, Some(by), "member_added", &name, now).await.db()?;
+        tx.commit().await.db()?;
+        Ok(true)
+    }
+
+    async fn remove_member(&self, card: i64, user: UserId, by: UserId, now: Timestamp) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        let name = user_name(&mut tx.tx, user).await.db()?;
+        sqlx::query("DELETE FROM card_members WHERE card_id = $1 AND user_id = $2")
+            .bind(card)
+            .bind(user.0)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        history(&mut tx.tx, card, Some(by), "member_removed", &name, now).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn log(&self, card: i64, actor: Option<UserId>, event: &str, detail: &str, now: Timestamp) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        history(&mut tx.tx, card, actor, event, detail, now).await.db()?;
+        tx.commit().await.db()
+    }
+
+    async fn history(&self, card: i64, limit: i64) -> DomainResult<Vec<HistoryEntry>> {
+        let rows: Vec<(i64, Option<String>, Option<String>, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT h.at, u.first_name, u.last_name, u.email, h.event, h.detail FROM card_history h \
+             LEFT JOIN users u ON u.id = h.actor_id WHERE h.card_id = $1 ORDER BY h.id DESC LIMIT $2",
+        )
+        .bind(card)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, f, l, e, event, detail)| HistoryEntry {
+                at: Timestamp(at),
+                actor: e.map(|e| full_name(f.as_deref().unwrap_or(""), l.as_deref().unwrap_or(""), &e)),
+                event,
+                detail,
+            })
+            .collect())
+    }
+
+    async fn add_request(
+        &self,
+        card: i64,
+        r: &NewRequest,
+        mails: &[NewMessage],
+        now: Timestamp,
+    ) -> DomainResult<CardRequest> {
+        let mut tx = self.write_tx().await.db()?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO card_requests (card_id, kind, name, email, company, message, preferred_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(card)
+        .bind(r.kind.as_str())
+        .bind(&r.name)
+        .bind(&r.email)
+        .bind(&r.company)
+        .bind(&r.message)
+        .bind(r.preferred_at.map(|t| t.millis()))
+        .bind(now.millis())
+        .fetch_one(&mut *tx.tx)
+        .await
+        .db()?;
+        outbox::insert(&mut tx.tx, mails, now).await.db()?;
+        tx.commit().await.db()?;
+        self.request(card, id).await?.ok_or(kernel::DomainError::not_found("request"))
+    }
+
+    async fn requests(&self, card: i64) -> DomainResult<Vec<CardRequest>> {
+        let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+            "{REQUEST_SELECT} WHERE q.card_id = $1 ORDER BY q.id DESC LIMIT 1000"
+        ))
+        .bind(card)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn request(&self, card: i64, id: i64) -> DomainResult<Option<CardRequest>> {
+        let row: Option<RequestRow> =
+            sqlx::query_as(&format!("{REQUEST_SELECT} WHERE q.card_id = $1 AND q.id = $2"))
+                .bind(card)
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .db()?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn set_request_status(&self, card: i64, id: i64, done: bool, by: UserId, now: Timestamp) -> DomainResult<()> {
+        let _w = self.write_guard().await;
+        let query = if done {
+            sqlx::query(
+                "UPDATE card_requests SET status = 'done', done_at = $1, done_by = $2 WHERE card_id = $3 AND id = $4",
+            )
+            .bind(now.millis())
+            .bind(by.0)
+        } else {
+            sqlx::query(
+                "UPDATE card_requests SET status = 'open', done_at = NULL, done_by = NULL WHERE card_id = $1 AND id = $2",
+            )
+        };
+        query.bind(card).bind(id).execute(self.pool()).await.db()?;
+        Ok(())
+    }
+
+    async fn rotate_maintenance(
+        &self,
+        card: i64,
+        hash: &str,
+        by: Option<UserId>,
+        mails: &[NewMessage],
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query("UPDATE cards SET maintenance_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(card)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        history(&mut tx.tx, card, by, "link_rotated", "", now).await.db()?;
+        outbox::insert(&mut tx.tx, mails, now).await.db()?;
+        tx.commit().await.db()
+    }
+}
+
+fn pair_key(a: UserId, b: UserId) -> String {
+    let (x, y) = if a.0 <= b.0 { (a.0, b.0) } else { (b.0, a.0) };
+    format!("{x}:{y}")
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    sender_id: i64,
+    recipient_id: i64,
+    body: String,
+    share_kind: Option<String>,
+    share_ref: Option<String>,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+impl From<MessageRow> for ChatMessage {
+    fn from(r: MessageRow) -> Self {
+        let shared = match (r.share_kind.as_deref().and_then(ShareKind::parse), r.share_ref) {
+            (Some(kind), Some(reference)) => Some(Shared {
+                kind,
+                reference,
+                title: String::new(),
+                subtitle: String::new(),
+                href: String::new(),
+                logo: None,
+            }),
+            _ => None,
+        };
+        ChatMessage {
+            id: r.id,
+            sender_id: UserId(r.sender_id),
+            recipient_id: UserId(r.recipient_id),
+            body: r.body,
+            shared,
+            created_at: Timestamp(r.created_at),
+            read: r.read_at.is_some(),
+        }
+    }
+}
+
+const MESSAGE_COLUMNS: &str = "id, sender_id, recipient_id, body, share_kind, share_ref, created_at, read_at";
+
+#[async_trait]
+impl NetworkStore for Db {
+    async fn settings(&self, user: UserId) -> DomainResult<NetworkSettings> {
+        Ok(self.person(user).await?.map(|p| p.settings).unwrap_or_default())
+    }
+
+    async fn save_settings(
+        &self,
+        user: UserId,
+        s: &NetworkSettings,
+        terms: Option<&[String]>,
+        now: Timestamp,
+    ) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query(
+            "INSERT INTO person_profiles (user_id, networking, findable, show_as_contact, standby, position, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET networking = $2, findable = $3, \
+             show_as_contact = $4, standby = $5, position = $6, updated_at = $7",
+        )
+        .bind(user.0)
+        .bind(s.networking as i64)
+        .bind(s.findable as i64)
+        .bind(s.show_as_contact as i64)
+        .bind(s.standby as i64)
+        .bind(&s.position)
+        .bind(now.millis())
+        .execute(&mut *tx.tx)
+        .await
+        .db()?;
+        sqlx::query("DELETE FROM person_terms WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        for t in terms.unwrap_or_default() {
+            sqlx::query("INSERT INTO person_terms (term, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(t)
+                .bind(user.0)
+                .execute(&mut *tx.tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()
+    }
+
+    async fn person(&self, user: UserId) -> DomainResult<Option<Person>> {
+        let row: Option<PersonRow> =
+            sqlx::query_as(&format!("{PERSON_SELECT} WHERE u.id = $1 AND u.status <> 'disabled'"))
+                .bind(user.0)
+                .fetch_optional(self.pool())
+                .await
+                .db()?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn search_people(&self, words: &[String], limit: i64) -> DomainResult<Vec<Person>> {
+        let Some(first) = words.first() else {
+            return Ok(Vec::new());
+        };
+        let mut sql = String::from("SELECT t1.user_id FROM person_terms t1 WHERE t1.term >= $1 AND t1.term < $2");
+        let mut params = vec![first.clone(), prefix_end(first)];
+        for w in &words[1..] {
+            let n = params.len();
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM person_terms t2 WHERE t2.user_id = t1.user_id AND t2.term >= ${} AND t2.term < ${})",
+                n + 1,
+                n + 2
+            ));
+            params.push(w.clone());
+            params.push(prefix_end(w));
+        }
+        sql.push_str(&format!(" ORDER BY t1.term, t1.user_id LIMIT ${}", params.len() + 1));
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        for p in &params {
+            q = q.bind(p);
+        }
+        let hits = q.bind(limit * 3).fetch_all(self.pool()).await.db()?;
+        let mut ids: Vec<i64> = Vec::new();
+        for (id,) in hits {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids.truncate(limit as usize);
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "{PERSON_SELECT} WHERE u.id IN ({list}) AND u.status = 'active' AND p.networking = 1 AND p.findable = 1"
+        );
+        let mut q = sqlx::query_as::<_, PersonRow>(&sql);
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(self.pool()).await.db()?;
+        let mut people: Vec<Person> = rows.into_iter().map(Into::into).collect();
+        people.sort_by_key(|p| ids.iter().position(|i| *i == p.user_id.0));
+        Ok(people)
+    }
+
+    async fn send(&self, m: &NewChatMessage, now: Timestamp) -> DomainResult<ChatMessage> {
+        let mut tx = self.write_tx().await.db()?;
+        let row: MessageRow = sqlx::query_as(&format!(
+            "INSERT INTO chat_messages (pair_key, sender_id, recipient_id, body, share_kind, share_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {MESSAGE_COLUMNS}"
+        ))
+        .bind(pair_key(m.sender, m.recipient))
+        .bind(m.sender.0)
+        .bind(m.recipient.0)
+        .bind(&m.body)
+        .bind(m.share.as_ref().map(|(k, _)| k.as_str()))
+        .bind(m.share.as_ref().map(|(_, r)| r.as_str()))
+        .bind(now.millis())
+        .fetch_one(&mut *tx.tx)
+        .await
+        .db()?;
+        for (who, kind) in &m.notify {
+            let other = if *who == m.sender { m.recipient } else { m.sender };
+            sqlx::query(
+                "INSERT INTO notifications (user_id, kind, message_id, other_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(who.0)
+            .bind(*kind)
+            .bind(row.id)
+            .bind(other.0)
+            .bind(now.millis())
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        }
+        tx.commit().await.db()?;
+        Ok(row.into())
+    }
+
+    async fn messages(&self, a: UserId, b: UserId, after: i64, limit: i64) -> DomainResult<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM chat_messages WHERE pair_key = $1 AND id > $2 ORDER BY id DESC LIMIT $3"
+        ))
+        .bind(pair_key(a, b))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows.into_iter().rev().map(Into::into).collect())
+    }
+
+    async fn conversations(&self, user: UserId) -> DomainResult<Vec<Conversation>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            other_id: i64,
+            first_name: String,
+            last_name: String,
+            email: String,
+            body: String,
+            share_kind: Option<String>,
+            created_at: i64,
+            unread: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT u.id AS other_id, u.first_name, u.last_name, u.email, m.body, m.share_kind, m.created_at, \
+             (SELECT COUNT(*) FROM chat_messages x WHERE x.pair_key = m.pair_key AND x.recipient_id = $1 \
+              AND x.read_at IS NULL) AS unread \
+             FROM chat_messages m \
+             JOIN users u ON u.id = (CASE WHEN m.sender_id = $1 THEN m.recipient_id ELSE m.sender_id END) \
+             WHERE m.id IN (SELECT MAX(id) FROM chat_messages WHERE sender_id = $1 OR recipient_id = $1 GROUP BY pair_key) \
+             ORDER BY m.id DESC LIMIT 100",
+        )
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Conversation {
+                other_id: UserId(r.other_id),
+                other_name: full_name(&r.first_name, &r.last_name, &r.email),
+                last_body: r.body,
+                last_shared: r.share_kind.is_some(),
+                last_at: Timestamp(r.created_at),
+                unread: r.unread,
+            })
+            .collect())
+    }
+
+    async fn mark_read(&self, user: UserId, other: UserId, now: Timestamp) -> DomainResult<()> {
+        let mut tx = self.write_tx().await.db()?;
+        sqlx::query(
+            "UPDATE chat_messages SET read_at = $1 WHERE pair_key = $2 AND recipient_id = $3 AND read_at IS NULL",
+        )
+        .bind(now.millis())
+        .bind(pair_key(user, other))
+        .bind(user.0)
+        .execute(&mut *tx.tx)
+        .await
+        .db()?;
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND other_id = $3 AND read_at IS NULL")
+            .bind(now.millis())
+            .bind(user.0)
+            .bind(other.0)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        tx.commit().await.db()
+    }
+
+    async fn unread_notifications(&self, user: UserId) -> DomainResult<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user.0)
+            .fetch_one(self.pool())
+            .await
+            .db()?;
+        Ok(n)
+    }
+
+    async fn notifications(&self, user: UserId, limit: i64) -> DomainResult<Vec<Notification>> {
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(i64, String, i64, String, String, String, i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT n.id, n.kind, n.other_id, u.first_name, u.last_name, u.email, n.message_id, m.body, n.created_at, \
+             n.read_at FROM notifications n JOIN users u ON u.id = n.other_id \
+             JOIN chat_messages m ON m.id = n.message_id WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+        )
+        .bind(user.0)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, other, f, l, e, message_id, body, at, read)| Notification {
+                id,
+                kind,
+                other_id: UserId(other),
+                other_name: full_name(&f, &l, &e),
+                message_id,
+                body,
+                created_at: Timestamp(at),
+                read: read.is_some(),
+            })
+            .collect())
+    }
+
+    async fn talked(&self, a: UserId, b: UserId) -> DomainResult<bool> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM chat_messages WHERE pair_key = $1 LIMIT 1")
+            .bind(pair_key(a, b))
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
+        Ok(row.is_some())
+    }
+
+    async fn colleagues(&self, user: UserId) -> DomainResult<Vec<Person>> {
+        let rows: Vec<PersonRow> = sqlx::query_as(&format!(
+            "{PERSON_SELECT} WHERE u.status = 'active' AND u.id <> $1 AND u.id IN (SELECT m2.user_id FROM card_members m1 \
+             JOIN card_members m2 ON m2.card_id = m1.card_id WHERE m1.user_id = $1) ORDER BY u.last_name, u.first_name"
+        ))
+        .bind(user.0)
+        .fetch_all(self.pool())
+        .await
+        .db()?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
