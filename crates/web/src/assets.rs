@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     let css = asset("text/css; charset=utf-8", include_str!("../static/app.css"));
     let js = asset("text/javascript; charset=utf-8", include_str!("../static/app.js"));
     let calls_js = asset("text/javascript; charset=utf-8", include_str!("../static/calls.js"));
+    let chat_js = asset("text/javascript; charset=utf-8", include_str!("../static/chat.js"));
     let room_js = asset(
         "text/javascript; charset=utf-8",
         include_str!("../static/rooms/room.js"),
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(move || async move { css }))
         .route("/static/app.js", get(move || async move { js }))
         .route("/static/calls.js", get(move || async move { calls_js }))
+        .route("/static/chat.js", get(move || async move { chat_js }))
         .route("/static/rooms/room.js", get(move || async move { room_js }))
         .route("/static/rooms/socket.js", get(move || async move { room_socket_js }))
         .route("/static/rooms/media.js", get(move || async move { room_media_js }))

@@ -59,13 +59,13 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
+            HeaderValue::from_static("SAMEORIGIN"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                 connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+                 connect-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
             ),
         ))
         .layer(TimeoutLayer::with_status_code(

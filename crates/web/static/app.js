@@ -157,3 +157,45 @@
     faqList.addEventListener("dragend", () => { dragged?.classList.remove("dragging"); dragged = null; clearMarks(); });
   }
 })();
+
+// Characters as people count them (ä, 👩‍💻 = one), for note limits.
+(() => {
+  const seg = "Segmenter" in Intl ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  const count = (s) => (seg ? [...seg.segment(s)].length : [...s].length);
+  for (const out of document.querySelectorAll("[data-char-count]")) {
+    const field = document.getElementById(out.dataset.charCount);
+    const max = Number(out.dataset.charMax);
+    if (!field) continue;
+    const show = () => {
+      const n = count(field.value.trim());
+      out.textContent = `${n} / ${max}`;
+      out.classList.toggle("field-error", n > max);
+    };
+    field.addEventListener("input", show);
+    show();
+  }
+})();
+
+// Unread chat notifications next to "Chat" in the navigation.
+(() => {
+  const link = document.querySelector("[data-unread-nav]");
+  if (!link) return;
+  const refresh = async () => {
+    try {
+      const r = await fetch("/api/v1/notifications", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!r.ok) return;
+      const { unread } = await r.json();
+      let badge = link.querySelector(".nav-badge");
+      if (unread > 0) {
+        if (!badge) {
+          badge = document.createElement("span");
+          badge.className = "nav-badge";
+          link.append(badge);
+        }
+        badge.textContent = String(unread);
+      } else badge?.remove();
+    } catch { /* offline: try again later */ }
+  };
+  refresh();
+  setInterval(() => { if (!document.hidden) refresh(); }, 30000);
+})();

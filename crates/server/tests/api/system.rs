@@ -18,13 +18,11 @@ async fn health_ready_hello_and_headers(backend: Backend) {
     let h = r.headers();
     assert!(h.get("x-request-id").is_some());
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
-    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
-    assert!(h
-        .get("content-security-policy")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("default-src 'self'"));
+    // Framing only by our own pages (the Info Counter dock), never by others.
+    assert_eq!(h.get("x-frame-options").unwrap(), "SAMEORIGIN");
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"));
+    assert!(csp.contains("frame-ancestors 'self'"));
     // A request id sent by a proxy is kept.
     let r = app
         .client

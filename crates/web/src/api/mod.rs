@@ -3,6 +3,7 @@
 
 mod accounts;
 mod calls;
+mod cards;
 mod docs;
 mod outbox;
 mod portal;
@@ -39,6 +40,7 @@ use crate::state::AppState;
         (name = "portal", description = "Customer portal: registration, approval, invitations, users"),
         (name = "calls", description = "Virtual secretary, agent side: call intake for telephone systems (API token), agent queue and call screen, call notes, statistics, service numbers, API tokens. Live updates: WebSockets at /api/v1/agent/live and /api/v1/accounts/{id}/calls/live (see docs/calls.md)"),
         (name = "rooms", description = "Realtime rooms and meetings: open a meeting, get a join grant, then talk the room protocol over the WebSocket /api/v1/rooms/{id}/live (docs/realtime-protocol.md)"),
+        (name = "cards", description = "Company cards: directory, public card, visitor requests, back office (team, standby, requests, history, maintenance link), maintenance-link edits, Info Counter entry; networking: profile settings, person search, chat, shares, notifications"),
         (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
 )]
@@ -144,4 +146,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rooms::end))
         .routes(routes!(rooms::entry))
         .routes(routes!(rooms::join))
+        .routes(routes!(cards::directory, cards::create))
+        .routes(routes!(cards::get, cards::update))
+        .routes(routes!(cards::submit_request, cards::requests))
+        .routes(routes!(cards::set_request))
+        .routes(routes!(cards::team, cards::add_member))
+        .routes(routes!(cards::remove_member))
+        .routes(routes!(cards::standby_off))
+        .routes(routes!(cards::history))
+        .routes(routes!(cards::rotate_link))
+        .routes(routes!(cards::maintenance_get, cards::maintenance_put))
+        .routes(routes!(cards::counter))
+        .routes(routes!(cards::settings, cards::save_settings))
+        .routes(routes!(cards::people))
+        .routes(routes!(cards::chats))
+        .routes(routes!(cards::messages, cards::send))
+        .routes(routes!(cards::share))
+        .routes(routes!(cards::notifications))
 }

@@ -93,7 +93,7 @@ static SCRIPT_KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 });
 
 /// The JSON block the room script reads (`</` escaped for the script tag).
-fn script_config(state: &AppState, lang: Lang) -> String {
+pub(crate) fn script_config(state: &AppState, lang: Lang) -> String {
     let texts: BTreeMap<&str, String> = SCRIPT_KEYS
         .iter()
         .map(|k| (*k, kernel::tr(lang, &format!("rooms.js.{k}"))))

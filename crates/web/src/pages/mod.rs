@@ -4,9 +4,11 @@
 mod account_users;
 mod agent;
 mod auth;
+mod cards;
 mod dev;
 mod home;
 mod meetings;
+mod network;
 mod operator;
 mod portal;
 mod profile;
@@ -47,6 +49,9 @@ pub fn error_text(ctx: &Ctx, e: &DomainError) -> String {
         None => WebError::Domain(portal::clone_for_status(e)).message(ctx.lang),
     }
 }
+
+/// Logo uploads: the 2 MB image plus the form around it.
+const LOGO_BODY_BYTES: usize = domain::cards::MAX_UPLOAD_BYTES + 64 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,6 +94,35 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}", get(meetings::host))
         .route("/meetings/{id}/end", post(meetings::end))
         .route("/m/{id}", get(meetings::invited))
+        .route("/cards", get(cards::directory))
+        .route("/cards/{id}", get(cards::card))
+        .route("/cards/{id}/requests", post(cards::submit_request))
+        .route("/cards/{id}/logo", get(cards::logo))
+        .route("/cards/{id}/counter", get(cards::counter))
+        .route("/cards/{id}/office", get(cards::office))
+        .route("/cards/{id}/office/requests.csv", get(cards::requests_csv))
+        .route("/cards/{id}/office/requests/{request}", post(cards::set_request))
+        .route("/cards/{id}/office/team", post(cards::add_member))
+        .route("/cards/{id}/office/team/{user}/remove", post(cards::remove_member))
+        .route("/cards/{id}/office/team/{user}/standby-off", post(cards::standby_off))
+        .route("/cards/{id}/office/card", post(cards::update))
+        .route(
+            "/cards/{id}/office/logo",
+            post(cards::set_logo).layer(axum::extract::DefaultBodyLimit::max(LOGO_BODY_BYTES)),
+        )
+        .route("/cards/{id}/office/link", post(cards::rotate_link))
+        .route("/maintain/{token}", get(cards::maintain).post(cards::maintain_save))
+        .route(
+            "/maintain/{token}/logo",
+            post(cards::maintain_logo).layer(axum::extract::DefaultBodyLimit::max(LOGO_BODY_BYTES)),
+        )
+        .route("/operator/cards", get(cards::operator).post(cards::operator_create))
+        .route("/people", get(network::people))
+        .route("/people/{id}", get(network::person))
+        .route("/chat", get(network::chats))
+        .route("/chat/{id}", get(network::chat).post(network::send))
+        .route("/share", get(network::share_form).post(network::share))
+        .route("/profile/networking", post(profile::networking))
         .route("/dev/mailbox", get(dev::mailbox))
         .route("/dev/mailbox/{id}", get(dev::message))
         .route("/dev/mailbox/{id}/html", get(dev::message_html))

@@ -45,6 +45,7 @@ struct ProfilePage<'a> {
     consents: Vec<ConsentRow>,
     marketing_active: bool,
     memberships: Vec<MembershipRow>,
+    networking: FormState,
 }
 
 /// The profile page; the forms are given to show one again with errors.
@@ -54,7 +55,25 @@ async fn profile_page(
     user: &User,
     profile_form: Option<FormState>,
     password_form: FormState,
+    networking: Option<FormState>,
 ) -> PageResult<Response> {
+    let networking = match networking {
+        Some(f) => f,
+        None => {
+            let s = state.cards.network().settings(user).await?;
+            let mut f = FormState::default();
+            for (name, on) in [
+                ("networking", s.networking),
+                ("findable", s.findable),
+                ("show_as_contact", s.show_as_contact),
+                ("standby", s.standby),
+            ] {
+                f.set(name, if on { "true" } else { "" });
+            }
+            f.set("position", &s.position);
+            f
+        }
+    };
     let profile_form = profile_form.unwrap_or_else(|| {
         let mut f = FormState::default();
         f.set("first_name", &user.first_name);
@@ -97,11 +116,12 @@ async fn profile_page(
         consents,
         marketing_active,
         memberships,
+        networking,
     }))
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, PageUser(user): PageUser) -> PageResult<Response> {
-    profile_page(&state, &ctx, &user, None, FormState::default()).await
+    profile_page(&state, &ctx, &user, None, FormState::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -140,7 +160,7 @@ pub async fn save(
         }
         Err(e) if shown_in_form(&e) => {
             let fs = FormState::failed(form.raw, &e, ctx.lang);
-            let page = profile_page(&state, &ctx, &user, Some(fs), FormState::default()).await?;
+            let page = profile_page(&state, &ctx, &user, Some(fs), FormState::default(), None).await?;
             Ok(with_status(page, &e))
         }
         Err(e) => Err(e.into()),
@@ -187,7 +207,7 @@ pub async fn change_password(
         Err(e) if shown_in_form(&e) => {
             let mut fs = FormState::default();
             fs.add_error(&e, ctx.lang);
-            let page = profile_page(&state, &ctx, &user, None, fs).await?;
+            let page = profile_page(&state, &ctx, &user, None, fs, None).await?;
             Ok(with_status(page, &e))
         }
         Err(e) => Err(e.into()),
@@ -210,4 +230,45 @@ pub async fn marketing(
     state.portal.set_marketing(&user, give).await?;
     let flash = if give { "marketing_given" } else { "marketing_withdrawn" };
     Ok((jar.add(Flash::cookie("success", flash)), Redirect::to("/profile")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NetworkingForm {
+    #[serde(default)]
+    networking: Option<String>,
+    #[serde(default)]
+    findable: Option<String>,
+    #[serde(default)]
+    show_as_contact: Option<String>,
+    #[serde(default)]
+    standby: Option<String>,
+    #[serde(default)]
+    position: String,
+}
+
+/// The networking switches (company cards, person search, Info Counter).
+pub async fn networking(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageUser(user): PageUser,
+    jar: CookieJar,
+    form: CsrfForm<NetworkingForm>,
+) -> PageResult<Response> {
+    let f = &form.data;
+    let s = domain::cards::NetworkSettings {
+        networking: ticked(&f.networking),
+        findable: ticked(&f.findable),
+        show_as_contact: ticked(&f.show_as_contact),
+        standby: ticked(&f.standby),
+        position: f.position.clone(),
+    };
+    match state.cards.network().save_settings(&user, &s).await {
+        Ok(_) => super::done(jar, "networking_saved", "/profile#networking"),
+        Err(e) if shown_in_form(&e) => {
+            let fs = FormState::failed(form.raw, &e, ctx.lang);
+            let page = profile_page(&state, &ctx, &user, None, FormState::default(), Some(fs)).await?;
+            Ok(with_status(page, &e))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

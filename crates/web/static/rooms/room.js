@@ -340,6 +340,12 @@ function finish(kind) {
   $("[data-end-text]").textContent = T[`end_${kind}_text`] ?? "";
   $("[data-rejoin]").hidden = !["left", "replaced"].includes(kind);
   sessionStorage.removeItem(`kontor.room.${data.room}`);
+  // In the Info Counter dock, hanging up leaves the visitor on the page
+  // they were browsing.
+  if (frame && kind === "left") {
+    location.assign(framePath());
+    return;
+  }
   stage("end");
 }
 
@@ -352,7 +358,7 @@ async function grant() {
   const res = await fetch(data.join, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ code: data.code, name: name ? name.value : "" }),
+    body: JSON.stringify(data.code ? { code: data.code, name: name ? name.value : "" } : { name: name ? name.value : "" }),
   });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
@@ -408,6 +414,29 @@ function leave() {
   socket?.leave();
   finish("left");
 }
+
+// ---- the dock: the call stays in this document while the visitor browses
+// other pages of the platform in the frame beside it ------------------------
+const frame = document.querySelector("[data-dock-frame]");
+function framePath() {
+  try {
+    const l = frame.contentWindow.location;
+    return l.pathname + l.search + l.hash;
+  } catch {
+    return data.back || "/";
+  }
+}
+frame?.addEventListener("load", () => {
+  // The address bar follows the frame, so a reload comes back to the same page.
+  const url = new URL(location.href);
+  url.searchParams.set("at", framePath());
+  history.replaceState(null, "", url);
+  try {
+    document.title = `${frame.contentDocument.title} · ${data.title}`;
+  } catch {
+    /* another origin: keep the title */
+  }
+});
 
 // ---- wiring -------------------------------------------------------------
 async function prejoin() {
