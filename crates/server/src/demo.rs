@@ -111,6 +111,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
     ];
     let mut anna = None;
     let mut operator = None;
+    let mut people = Vec::new();
     for (email, first, last, platform_role, membership) in users {
         let user = s
             .identity
@@ -124,6 +125,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
                 membership,
             })
             .await?;
+        people.push(user.clone());
         if email.starts_with("anna.") {
             anna = Some(user);
         } else if email.starts_with("operator@") {
@@ -160,6 +162,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
         if let Some(op) = &operator {
             secretary(s, op, &anna, ids[0]).await?;
             calls(s, op, &ids).await?;
+            cards(s, op, &people).await?;
         }
     }
     tracing::info!("demo: seeded 3 customer accounts and 6 logins (password {DEMO_PASSWORD})");
@@ -491,4 +494,91 @@ fn chrono_tz_berlin() -> chrono::FixedOffset {
     // Close enough for picking demo dates (CET); the service reads them in
     // the account's real time zone.
     chrono::FixedOffset::east_opt(3600).expect("valid offset")
+}
+
+/// Company cards of the three demo companies. Anna and Ben form the team
+/// of Mustermann AG (networking on, Anna on standby for the Info Counter),
+/// with two visitor requests waiting in the back office.
+async fn cards(s: &Services, operator: &User, people: &[User]) -> anyhow::Result<()> {
+    use domain::cards::{CardInput, NetworkSettings, NewCardInput, RequestInput, RequestKind};
+    let cards = [
+        (
+            "Mustermann AG",
+            "anna.mustermann@mustermann.example",
+            "Beratung, Logistik, Software",
+            "Berlin",
+            "Wir planen und betreiben Lieferketten für den Mittelstand – von der Lagersoftware bis zur Fahrerdisposition.",
+        ),
+        (
+            "Bäckerei Schmidt GmbH",
+            "lena.schmidt@baeckerei-schmidt.example",
+            "Lebensmittel, Catering",
+            "München",
+            "Handwerksbäckerei seit 1921 mit Catering für Messen und Firmenfeiern.",
+        ),
+        (
+            "Huber & Partner Steuerberatung",
+            "max.huber@huber-partner.example",
+            "Steuern, Beratung",
+            "Hamburg",
+            "Steuerberatung für Gründerinnen, Handwerk und Freiberufler.",
+        ),
+    ];
+    for (name, contact, topics, city, description) in cards {
+        let card = s
+            .cards
+            .create(
+                operator,
+                &NewCardInput {
+                    card: CardInput {
+                        name: name.into(),
+                        description: description.into(),
+                        topics: topics.into(),
+                        city: city.into(),
+                        website: format!("{}.example", name.split(' ').next().unwrap_or("firma").to_lowercase()),
+                        ..Default::default()
+                    },
+                    contact_email: contact.into(),
+                },
+            )
+            .await?;
+        if let Some(contact_user) = people.iter().find(|u| u.email == contact) {
+            // As if the contact had signed in once.
+            s.cards.link_on_sign_in(contact_user).await?;
+        }
+        if name == "Mustermann AG" {
+            let net = s.cards.network();
+            for u in people.iter().filter(|u| u.email.ends_with("@mustermann.example")) {
+                let anna = u.first_name == "Anna";
+                let settings = NetworkSettings {
+                    networking: true,
+                    findable: true,
+                    show_as_contact: true,
+                    standby: anna,
+                    position: if anna { "Geschäftsführung" } else { "Vertrieb" }.into(),
+                };
+                net.save_settings(u, &settings).await?;
+            }
+            let anna = people.iter().find(|u| u.first_name == "Anna");
+            let ben = people.iter().find(|u| u.first_name == "Ben");
+            if let (Some(anna), Some(ben)) = (anna, ben) {
+                s.cards.add_member(anna, &card.public_id, ben.id).await?;
+            }
+            for (kind, who, email, message) in [
+                (RequestKind::Contact, "Jürgen Groß", "j.gross@spedition-gross.example", "Wir suchen eine Lagersoftware für drei Standorte."),
+                (RequestKind::Meeting, "Aylin Demir", "aylin@demir-logistik.example", "Gern ein Kennenlernen zur Fahrerdisposition."),
+            ] {
+                let input = RequestInput {
+                    kind,
+                    name: who.into(),
+                    email: email.into(),
+                    company: String::new(),
+                    message: message.into(),
+                    preferred_at: (kind == RequestKind::Meeting).then(|| s.env.clock.now().plus_secs(3 * 24 * 3600).millis()),
+                };
+                s.cards.submit_request(&card.public_id, &input, "demo").await?;
+            }
+        }
+    }
+    Ok(())
 }

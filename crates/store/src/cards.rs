@@ -404,8 +404,9 @@ impl CardStore for Db {
             person: PersonRow,
             added_at: i64,
         }
+        let select = PERSON_SELECT.replace(" FROM users u", ", m.added_at FROM users u");
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "{PERSON_SELECT} JOIN card_members m ON m.user_id = u.id AND m.card_id = $1 \
+            "{select} JOIN card_members m ON m.user_id = u.id AND m.card_id = $1 \
              ORDER BY u.last_name, u.first_name, u.id"
         ))
         .bind(card)

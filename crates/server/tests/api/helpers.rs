@@ -81,6 +81,14 @@ impl Visitor {
         self.client.post(self.at(path)).json(body).send().await.unwrap()
     }
 
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.client.put(self.at(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client.delete(self.at(path)).send().await.unwrap()
+    }
+
     /// Like `post_json`, owning the body (for closures that build it).
     pub async fn post_owned(&self, path: &str, body: Value) -> Response {
         self.post_json(path, &body).await

@@ -13,6 +13,7 @@ mod browser_registration;
 mod browser_rooms;
 mod calls;
 mod calls_pages;
+mod cards;
 mod outbox;
 mod portal;
 mod portal_pages;

@@ -13,13 +13,13 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::helpers::{api_error, TestApp, Visitor, WsStream};
 
 /// One member's socket.
-struct Ws {
+pub(crate) struct Ws {
     ws: WsStream,
 }
 
 impl Ws {
     /// Opens the room socket and sends `join` with `grant`.
-    async fn open(app: &TestApp, room: &str, grant: &str) -> Ws {
+    pub(crate) async fn open(app: &TestApp, room: &str, grant: &str) -> Ws {
         let url = app
             .at(&format!("/api/v1/rooms/{room}/live"))
             .replace("http://", "ws://");
@@ -29,17 +29,17 @@ impl Ws {
         ws
     }
 
-    async fn send(&mut self, v: Value) {
+    pub(crate) async fn send(&mut self, v: Value) {
         self.ws.send(Message::Text(v.to_string().into())).await.unwrap();
     }
 
-    async fn send_text(&mut self, t: String) {
+    pub(crate) async fn send_text(&mut self, t: String) {
         self.ws.send(Message::Text(t.into())).await.unwrap();
     }
 
     /// The next text frame, or `None` when the server closed the socket
     /// (its close code in `closed`).
-    async fn next(&mut self) -> Result<Value, Option<u16>> {
+    pub(crate) async fn next(&mut self) -> Result<Value, Option<u16>> {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
                 .await
@@ -54,7 +54,7 @@ impl Ws {
     }
 
     /// Reads until a frame of `kind` arrives (skipping others).
-    async fn expect(&mut self, kind: &str) -> Value {
+    pub(crate) async fn expect(&mut self, kind: &str) -> Value {
         loop {
             match self.next().await {
                 Ok(v) if v["type"] == kind => return v,
@@ -65,7 +65,7 @@ impl Ws {
     }
 
     /// The next frame must be an error with `code`.
-    async fn expect_error(&mut self, code: &str) {
+    pub(crate) async fn expect_error(&mut self, code: &str) {
         let v = self.next().await.expect("an error frame");
         assert_eq!(v["type"], "error", "{v}");
         assert_eq!(v["code"], code, "{v}");
@@ -73,7 +73,7 @@ impl Ws {
     }
 
     /// Reads until the server closes; returns the close code.
-    async fn closed(&mut self) -> Option<u16> {
+    pub(crate) async fn closed(&mut self) -> Option<u16> {
         loop {
             if let Err(code) = self.next().await {
                 return code;
@@ -82,13 +82,13 @@ impl Ws {
     }
 
     /// Asserts that no frame arrives for `ms` (other than pongs we asked for).
-    async fn quiet(&mut self, ms: u64) {
+    pub(crate) async fn quiet(&mut self, ms: u64) {
         if let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout(Duration::from_millis(ms), self.ws.next()).await {
             panic!("unexpected frame {t}");
         }
     }
 
-    async fn alive(&mut self) {
+    pub(crate) async fn alive(&mut self) {
         self.send(json!({"type": "ping"})).await;
         self.expect("pong").await;
     }
