@@ -13,18 +13,18 @@ use test_support::{db_test, Backend, Browser};
 
 use crate::helpers::{TestApp, PASSWORD};
 
-const MEDIA: &[&str] = &[
+pub(crate) const MEDIA: &[&str] = &[
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--auto-select-desktop-capture-source=Entire screen",
 ];
 
-async fn js(c: &Client, script: &str) -> Value {
+pub(crate) async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.expect("script runs")
 }
 
 /// Polls `script` until it returns true (30 s), then fails with `what`.
-async fn until(c: &Client, script: &str, what: &str) {
+pub(crate) async fn until(c: &Client, script: &str, what: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while tokio::time::Instant::now() < deadline {
         if js(c, script).await == Value::Bool(true) {
@@ -36,7 +36,7 @@ async fn until(c: &Client, script: &str, what: &str) {
     panic!("{what}: not reached within 30 s; state {state}");
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.expect(css).click().await.expect(css);
 }
 
