@@ -565,8 +565,18 @@ async fn cards(s: &Services, operator: &User, people: &[User]) -> anyhow::Result
                 s.cards.add_member(anna, &card.public_id, ben.id).await?;
             }
             for (kind, who, email, message) in [
-                (RequestKind::Contact, "Jürgen Groß", "j.gross@spedition-gross.example", "Wir suchen eine Lagersoftware für drei Standorte."),
-                (RequestKind::Meeting, "Aylin Demir", "aylin@demir-logistik.example", "Gern ein Kennenlernen zur Fahrerdisposition."),
+                (
+                    RequestKind::Contact,
+                    "Jürgen Groß",
+                    "j.gross@spedition-gross.example",
+                    "Wir suchen eine Lagersoftware für drei Standorte.",
+                ),
+                (
+                    RequestKind::Meeting,
+                    "Aylin Demir",
+                    "aylin@demir-logistik.example",
+                    "Gern ein Kennenlernen zur Fahrerdisposition.",
+                ),
             ] {
                 let input = RequestInput {
                     kind,
@@ -574,7 +584,8 @@ async fn cards(s: &Services, operator: &User, people: &[User]) -> anyhow::Result
                     email: email.into(),
                     company: String::new(),
                     message: message.into(),
-                    preferred_at: (kind == RequestKind::Meeting).then(|| s.env.clock.now().plus_secs(3 * 24 * 3600).millis()),
+                    preferred_at: (kind == RequestKind::Meeting)
+                        .then(|| s.env.clock.now().plus_secs(3 * 24 * 3600).millis()),
                 };
                 s.cards.submit_request(&card.public_id, &input, "demo").await?;
             }

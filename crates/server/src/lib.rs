@@ -61,7 +61,13 @@ impl Services {
         let engine = RoomEngine::new(shared.clone(), room_bus.clone(), env.clock.clone(), rooms);
         let secretary = SecretaryService::new(shared.clone(), shared.clone(), shared.clone(), env.clone());
         let rooms = RoomService::new(shared.clone(), engine, env.clone());
-        let cards = CardService::new(shared.clone(), shared.clone(), shared.clone(), rooms.clone(), env.clone());
+        let cards = CardService::new(
+            shared.clone(),
+            shared.clone(),
+            shared.clone(),
+            rooms.clone(),
+            env.clone(),
+        );
         Services {
             accounts: AccountService::new(shared.clone(), env.clone()),
             identity: IdentityService::new(shared.clone(), shared.clone(), shared.clone(), env.clone()),

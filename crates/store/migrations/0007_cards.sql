@@ -35,11 +35,15 @@ CREATE UNIQUE INDEX cards_maintenance ON cards(maintenance_hash);
 
 -- Search terms of a card: lower-case words of name, topics and city (and
 -- their umlaut-free spelling), prefix-searched; 't:<topic>' for the filter.
+-- The card's sort key rides along, so a search sorts its matches from the
+-- index alone and reads only the cards of the page shown.
 CREATE TABLE card_terms (
     term TEXT {{bytewise}} NOT NULL,
     card_id BIGINT NOT NULL REFERENCES cards(id) ON DELETE CASCADE,
+    sort_key TEXT {{bytewise}} NOT NULL,
     PRIMARY KEY (term, card_id)
 );
+CREATE INDEX card_terms_search ON card_terms(term, sort_key, card_id);
 CREATE INDEX card_terms_card ON card_terms(card_id, term);
 
 CREATE TABLE card_members (

@@ -51,7 +51,12 @@ impl From<CardRow> for Card {
             street: r.street,
             postal_code: r.postal_code,
             city: r.city,
-            topics: r.topics.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+            topics: r
+                .topics
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
             counter_room: r.counter_room,
             updated_at: Timestamp(r.updated_at),
         }
@@ -144,8 +149,14 @@ const REQUEST_SELECT: &str = "SELECT q.id, q.kind, q.name, q.email, q.company, q
     q.created_at, q.done_at, u.first_name AS done_first, u.last_name AS done_last \
     FROM card_requests q LEFT JOIN users u ON u.id = q.done_by";
 
-async fn history(conn: &mut AnyConnection, card: i64, actor: Option<UserId>, event: &str, detail: &str, now: Timestamp)
-    -> Result<(), sqlx::Error> {
+async fn history(
+    conn: &mut AnyConnection,
+    card: i64,
+    actor: Option<UserId>,
+    event: &str,
+    detail: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO card_history (card_id, at, actor_id, event, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(card)
         .bind(now.millis())
@@ -157,15 +168,21 @@ async fn history(conn: &mut AnyConnection, card: i64, actor: Option<UserId>, eve
     Ok(())
 }
 
-async fn replace_terms(conn: &mut AnyConnection, card: i64, terms: &[String]) -> Result<(), sqlx::Error> {
+async fn replace_terms(
+    conn: &mut AnyConnection,
+    card: i64,
+    sort_key: &str,
+    terms: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM card_terms WHERE card_id = $1")
         .bind(card)
         .execute(&mut *conn)
         .await?;
     for t in terms {
-        sqlx::query("INSERT INTO card_terms (term, card_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO card_terms (term, card_id, sort_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(t)
             .bind(card)
+            .bind(sort_key)
             .execute(&mut *conn)
             .await?;
     }
@@ -181,6 +198,44 @@ async fn user_name(conn: &mut AnyConnection, user: UserId) -> Result<String, sql
     Ok(full_name(&f, &l, &e))
 }
 
+/// Binds a card's public data as `$1`…`$9` (name, sort key, description,
+/// phone, website, street, postal code, city, topics), for INSERT and UPDATE.
+fn bind_data<'q, Q: BindAll<'q>>(q: Q, d: &'q domain::cards::CardData) -> Q {
+    q.b(&d.name)
+        .b_owned(d.name.to_lowercase())
+        .b(&d.description)
+        .b(&d.phone)
+        .b(&d.website)
+        .b(&d.street)
+        .b(&d.postal_code)
+        .b(&d.city)
+        .b_owned(d.topics.join(","))
+}
+
+/// `bind` for both `query` and `query_as`, so one helper serves both.
+trait BindAll<'q>: Sized {
+    fn b(self, v: &'q String) -> Self;
+    fn b_owned(self, v: String) -> Self;
+}
+
+impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn b(self, v: &'q String) -> Self {
+        self.bind(v)
+    }
+    fn b_owned(self, v: String) -> Self {
+        self.bind(v)
+    }
+}
+
+impl<'q, O> BindAll<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    fn b(self, v: &'q String) -> Self {
+        self.bind(v)
+    }
+    fn b_owned(self, v: String) -> Self {
+        self.bind(v)
+    }
+}
+
 /// Upper bound of a prefix range: every string starting with `prefix`
 /// sorts below it bytewise.
 fn prefix_end(prefix: &str) -> String {
@@ -192,29 +247,23 @@ impl CardStore for Db {
     async fn create_card(&self, card: &NewCard, mails: &[NewMessage], now: Timestamp) -> DomainResult<Card> {
         let d = &card.data;
         let mut tx = self.write_tx().await.db()?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO cards (public_id, name, sort_key, description, contact_email, phone, website, street, \
-             postal_code, city, topics, counter_room_id, maintenance_hash, created_at, updated_at) \
+        let insert = sqlx::query_as(
+            "INSERT INTO cards (name, sort_key, description, phone, website, street, postal_code, city, topics, \
+             public_id, contact_email, counter_room_id, maintenance_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-        )
-        .bind(&card.public_id)
-        .bind(&d.name)
-        .bind(d.name.to_lowercase())
-        .bind(&d.description)
-        .bind(&card.contact_email)
-        .bind(&d.phone)
-        .bind(&d.website)
-        .bind(&d.street)
-        .bind(&d.postal_code)
-        .bind(&d.city)
-        .bind(d.topics.join(","))
-        .bind(card.counter_room_id)
-        .bind(&card.maintenance_hash)
-        .bind(now.millis())
-        .fetch_one(&mut *tx.tx)
-        .await
-        .db()?;
-        replace_terms(&mut tx.tx, id, &card.terms).await.db()?;
+        );
+        let (id,): (i64,) = bind_data(insert, d)
+            .bind(&card.public_id)
+            .bind(&card.contact_email)
+            .bind(card.counter_room_id)
+            .bind(&card.maintenance_hash)
+            .bind(now.millis())
+            .fetch_one(&mut *tx.tx)
+            .await
+            .db()?;
+        replace_terms(&mut tx.tx, id, &d.name.to_lowercase(), &card.terms)
+            .await
+            .db()?;
         history(&mut tx.tx, id, card.created_by, "created", &card.contact_email, now)
             .await
             .db()?;
@@ -244,46 +293,82 @@ impl CardStore for Db {
     }
 
     async fn directory(&self, q: &DirectoryQuery) -> DomainResult<DirectoryPage> {
-        // sqlx's QueryBuilder emits `?` under Any, so the $n are numbered here.
-        let mut filter = String::new();
+        // The matching ids come first (one index range per word, intersected,
+        // materialized), then only those cards are sorted: planning the other
+        // way round (walk all cards by name, probe the terms) costs a scan of
+        // every card when few match. sqlx's QueryBuilder emits `?` under Any,
+        // so the $n are numbered here.
+        let mut parts: Vec<String> = Vec::new();
         let mut params: Vec<String> = Vec::new();
         for w in &q.words {
             let n = params.len();
-            filter.push_str(&format!(
-                " AND c.id IN (SELECT card_id FROM card_terms WHERE term >= ${} AND term < ${})",
-                n + 1,
-                n + 2
-            ));
-            params.push(w.clone());
-            params.push(prefix_end(w));
+            if w.chars().count() == 1 {
+                // One letter begins a third of all words: it matches whole words only.
+                parts.push(format!(
+                    "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term = ${}",
+                    n + 1
+                ));
+                params.push(w.clone());
+            } else {
+                parts.push(format!(
+                    "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term >= ${} AND term < ${}",
+                    n + 1,
+                    n + 2
+                ));
+                params.push(w.clone());
+                params.push(prefix_end(w));
+            }
         }
         if let Some(t) = &q.topic {
-            filter.push_str(&format!(
-                " AND c.id IN (SELECT card_id FROM card_terms WHERE term = ${})",
+            parts.push(format!(
+                "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term = ${}",
                 params.len() + 1
             ));
             params.push(t.clone());
         }
-        let where_ = format!("WHERE 1 = 1{filter}");
         let n = params.len();
-        let sql = format!(
-            "{CARD_SELECT} {where_} ORDER BY c.sort_key, c.id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
-        let mut query = sqlx::query_as::<_, CardRow>(&sql);
+        let limits = format!("LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let (ctes, count_sql) = if parts.is_empty() {
+            (
+                format!("page AS (SELECT c.id, 0 AS total FROM cards c ORDER BY c.sort_key, c.id {limits})"),
+                "SELECT COUNT(*) FROM cards".to_string(),
+            )
+        } else {
+            let m = format!("m AS MATERIALIZED ({})", parts.join(" INTERSECT "));
+            (
+                format!(
+                    "{m}, page AS (SELECT card_id AS id, COUNT(*) OVER () AS total FROM m \
+                     ORDER BY sort_key, card_id {limits})"
+                ),
+                format!("WITH {m} SELECT COUNT(*) FROM m"),
+            )
+        };
+        let page_sql = format!("WITH {ctes} {CARD_SELECT} JOIN page ON page.id = c.id ORDER BY c.sort_key, c.id")
+            .replacen("SELECT c.id, c.public_id", "SELECT page.total, c.id, c.public_id", 1);
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            total: i64,
+            #[sqlx(flatten)]
+            card: CardRow,
+        }
+        let mut query = sqlx::query_as::<_, Row>(&page_sql);
         for p in &params {
             query = query.bind(p);
         }
         let rows = query.bind(q.limit).bind(q.offset).fetch_all(self.pool()).await.db()?;
-        let count_sql = format!("SELECT COUNT(*) FROM cards c {where_}");
-        let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
-        for p in &params {
-            count = count.bind(p);
-        }
-        let (total,) = count.fetch_one(self.pool()).await.db()?;
+        let total = match rows.first() {
+            // The window count came with the page.
+            Some(r) if !parts.is_empty() => r.total,
+            _ => {
+                let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+                for p in &params {
+                    count = count.bind(p);
+                }
+                count.fetch_one(self.pool()).await.db()?.0
+            }
+        };
         Ok(DirectoryPage {
-            cards: rows.into_iter().map(Into::into).collect(),
+            cards: rows.into_iter().map(|r| r.card.into()).collect(),
             total,
         })
     }
@@ -306,25 +391,19 @@ impl CardStore for Db {
     async fn update_card(&self, card: i64, edit: &CardEdit<'_>, now: Timestamp) -> DomainResult<()> {
         let d = edit.data;
         let mut tx = self.write_tx().await.db()?;
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE cards SET name = $1, sort_key = $2, description = $3, phone = $4, website = $5, street = $6, \
              postal_code = $7, city = $8, topics = $9, updated_at = $10 WHERE id = $11",
-        )
-        .bind(&d.name)
-        .bind(d.name.to_lowercase())
-        .bind(&d.description)
-        .bind(&d.phone)
-        .bind(&d.website)
-        .bind(&d.street)
-        .bind(&d.postal_code)
-        .bind(&d.city)
-        .bind(d.topics.join(","))
-        .bind(now.millis())
-        .bind(card)
-        .execute(&mut *tx.tx)
-        .await
-        .db()?;
-        replace_terms(&mut tx.tx, card, edit.terms).await.db()?;
+        );
+        bind_data(update, d)
+            .bind(now.millis())
+            .bind(card)
+            .execute(&mut *tx.tx)
+            .await
+            .db()?;
+        replace_terms(&mut tx.tx, card, &d.name.to_lowercase(), edit.terms)
+            .await
+            .db()?;
         history(&mut tx.tx, card, edit.actor, edit.event, "", now).await.db()?;
         tx.commit().await.db()
     }
@@ -366,14 +445,13 @@ impl CardStore for Db {
         let mut tx = self.write_tx().await.db()?;
         let name = user_name(&mut tx.tx, user).await.db()?;
         for (id, public_id) in candidates {
-            let done = sqlx::query(
-                "UPDATE cards SET contact_linked_at = $1 WHERE id = $2 AND contact_linked_at IS NULL",
-            )
-            .bind(now.millis())
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await
-            .db()?;
+            let done =
+                sqlx::query("UPDATE cards SET contact_linked_at = $1 WHERE id = $2 AND contact_linked_at IS NULL")
+                    .bind(now.millis())
+                    .bind(id)
+                    .execute(&mut *tx.tx)
+                    .await
+                    .db()?;
             if done.rows_affected() != 1 {
                 continue;
             }
@@ -386,7 +464,9 @@ impl CardStore for Db {
             .execute(&mut *tx.tx)
             .await
             .db()?;
-            history(&mut tx.tx, id, Some(user), "contact_linked", &name, now).await.db()?;
+            history(&mut tx.tx, id, Some(user), "contact_linked", &name, now)
+                .await
+                .db()?;
             linked.push(public_id);
         }
         tx.commit().await.db()?;
@@ -483,7 +563,9 @@ impl CardStore for Db {
             return Ok(false);
         }
         let name = user_name(&mut tx.tx, user).await.db()?;
-        history(&mut tx.tx, card, Some(by), "member_added", &name, now).await.db()?;
+        history(&mut tx.tx, card, Some(by), "member_added", &name, now)
+            .await
+            .db()?;
         tx.commit().await.db()?;
         Ok(true)
     }
@@ -497,11 +579,20 @@ impl CardStore for Db {
             .execute(&mut *tx.tx)
             .await
             .db()?;
-        history(&mut tx.tx, card, Some(by), "member_removed", &name, now).await.db()?;
+        history(&mut tx.tx, card, Some(by), "member_removed", &name, now)
+            .await
+            .db()?;
         tx.commit().await.db()
     }
 
-    async fn log(&self, card: i64, actor: Option<UserId>, event: &str, detail: &str, now: Timestamp) -> DomainResult<()> {
+    async fn log(
+        &self,
+        card: i64,
+        actor: Option<UserId>,
+        event: &str,
+        detail: &str,
+        now: Timestamp,
+    ) -> DomainResult<()> {
         let mut tx = self.write_tx().await.db()?;
         history(&mut tx.tx, card, actor, event, detail, now).await.db()?;
         tx.commit().await.db()
@@ -553,7 +644,9 @@ impl CardStore for Db {
         .db()?;
         outbox::insert(&mut tx.tx, mails, now).await.db()?;
         tx.commit().await.db()?;
-        self.request(card, id).await?.ok_or(kernel::DomainError::not_found("request"))
+        self.request(card, id)
+            .await?
+            .ok_or(kernel::DomainError::not_found("request"))
     }
 
     async fn requests(&self, card: i64) -> DomainResult<Vec<CardRequest>> {
@@ -568,13 +661,12 @@ impl CardStore for Db {
     }
 
     async fn request(&self, card: i64, id: i64) -> DomainResult<Option<CardRequest>> {
-        let row: Option<RequestRow> =
-            sqlx::query_as(&format!("{REQUEST_SELECT} WHERE q.card_id = $1 AND q.id = $2"))
-                .bind(card)
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await
-                .db()?;
+        let row: Option<RequestRow> = sqlx::query_as(&format!("{REQUEST_SELECT} WHERE q.card_id = $1 AND q.id = $2"))
+            .bind(card)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
         Ok(row.map(Into::into))
     }
 
@@ -716,12 +808,14 @@ impl NetworkStore for Db {
     }
 
     async fn search_people(&self, words: &[String], limit: i64) -> DomainResult<Vec<Person>> {
-        let Some(first) = words.first() else {
+        // The longest word drives the index range (usually the fewest
+        // rows); the others are checked per person.
+        let Some(first) = words.iter().max_by_key(|w| w.chars().count()) else {
             return Ok(Vec::new());
         };
         let mut sql = String::from("SELECT t1.user_id FROM person_terms t1 WHERE t1.term >= $1 AND t1.term < $2");
         let mut params = vec![first.clone(), prefix_end(first)];
-        for w in &words[1..] {
+        for w in words.iter().filter(|w| *w != first) {
             let n = params.len();
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM person_terms t2 WHERE t2.user_id = t1.user_id AND t2.term >= ${} AND t2.term < ${})",

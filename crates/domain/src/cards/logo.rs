@@ -40,7 +40,9 @@ pub fn process(bytes: &[u8]) -> DomainResult<Logo> {
     limits.max_image_height = Some(8000);
     limits.max_alloc = Some(128 * 1024 * 1024);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| DomainError::validation("logo", "image_broken"))?;
+    let img = reader
+        .decode()
+        .map_err(|_| DomainError::validation("logo", "image_broken"))?;
     let img = if img.width() > LOGO_SIZE || img.height() > LOGO_SIZE {
         img.thumbnail(LOGO_SIZE, LOGO_SIZE)
     } else {

@@ -145,7 +145,11 @@ impl CardInput {
         let mut topics: Vec<String> = Vec::new();
         for t in self.topics.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             if char_count(t) > MAX_TOPIC {
-                e.push(FieldError::with("topics", "topic_too_long", vec![("max", MAX_TOPIC.to_string())]));
+                e.push(FieldError::with(
+                    "topics",
+                    "topic_too_long",
+                    vec![("max", MAX_TOPIC.to_string())],
+                ));
                 break;
             }
             if !topics.iter().any(|x| x.to_lowercase() == t.to_lowercase()) {
@@ -153,7 +157,11 @@ impl CardInput {
             }
         }
         if topics.len() > MAX_TOPICS {
-            e.push(FieldError::with("topics", "too_many", vec![("max", MAX_TOPICS.to_string())]));
+            e.push(FieldError::with(
+                "topics",
+                "too_many",
+                vec![("max", MAX_TOPICS.to_string())],
+            ));
         }
         if !e.is_empty() {
             return Err(DomainError::Validation(e));
@@ -177,7 +185,11 @@ impl CardInput {
 pub fn search_terms(texts: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for t in texts {
-        for w in t.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        for w in t
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             let w: String = w.chars().take(40).collect();
             for v in [w.clone(), fold(&w, false), fold(&w, true)] {
                 if !out.contains(&v) {

@@ -214,7 +214,9 @@ impl NetworkService {
             ..user.settings.clone()
         };
         let terms = s.discoverable().then(|| search_terms(&[&user.name]));
-        self.store.save_settings(user.user_id, &s, terms.as_deref(), self.now()).await
+        self.store
+            .save_settings(user.user_id, &s, terms.as_deref(), self.now())
+            .await
     }
 
     /// People the actor can find: only with the actor's networking on,

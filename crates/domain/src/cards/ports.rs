@@ -58,8 +58,14 @@ pub trait CardStore: Send + Sync {
     /// False when the person already is a member.
     async fn add_member(&self, card: i64, user: UserId, by: UserId, now: Timestamp) -> DomainResult<bool>;
     async fn remove_member(&self, card: i64, user: UserId, by: UserId, now: Timestamp) -> DomainResult<()>;
-    async fn log(&self, card: i64, actor: Option<UserId>, event: &str, detail: &str, now: Timestamp)
-        -> DomainResult<()>;
+    async fn log(
+        &self,
+        card: i64,
+        actor: Option<UserId>,
+        event: &str,
+        detail: &str,
+        now: Timestamp,
+    ) -> DomainResult<()>;
     async fn history(&self, card: i64, limit: i64) -> DomainResult<Vec<HistoryEntry>>;
     async fn add_request(
         &self,
@@ -70,8 +76,7 @@ pub trait CardStore: Send + Sync {
     ) -> DomainResult<CardRequest>;
     async fn requests(&self, card: i64) -> DomainResult<Vec<CardRequest>>;
     async fn request(&self, card: i64, id: i64) -> DomainResult<Option<CardRequest>>;
-    async fn set_request_status(&self, card: i64, id: i64, done: bool, by: UserId, now: Timestamp)
-        -> DomainResult<()>;
+    async fn set_request_status(&self, card: i64, id: i64, done: bool, by: UserId, now: Timestamp) -> DomainResult<()>;
     /// Replaces the maintenance link's hash and queues the mail with the new link.
     async fn rotate_maintenance(
         &self,

@@ -124,7 +124,10 @@ impl CardService {
         if !actor.is_operator() {
             return Err(DomainError::Forbidden);
         }
-        let data = match (input.card.check(), EmailAddress::parse(&input.contact_email, "contact_email")) {
+        let data = match (
+            input.card.check(),
+            EmailAddress::parse(&input.contact_email, "contact_email"),
+        ) {
             (Ok(d), Ok(_)) => d,
             (Err(a), Err(b)) => {
                 let mut all = a.field_errors().to_vec();
@@ -252,7 +255,13 @@ impl CardService {
         self.edit(&card, input, Some(actor.id), "edited").await
     }
 
-    async fn edit(&self, card: &Card, input: &CardInput, actor: Option<UserId>, event: &'static str) -> DomainResult<Card> {
+    async fn edit(
+        &self,
+        card: &Card,
+        input: &CardInput,
+        actor: Option<UserId>,
+        event: &'static str,
+    ) -> DomainResult<Card> {
         let data = input.check()?;
         let terms = Self::terms(&data);
         let edit = CardEdit {
@@ -319,7 +328,11 @@ impl CardService {
         if !member.standby {
             return Ok(());
         }
-        let person = self.people.person(user).await?.ok_or(DomainError::not_found("member"))?;
+        let person = self
+            .people
+            .person(user)
+            .await?
+            .ok_or(DomainError::not_found("member"))?;
         self.network.standby_off(&person).await?;
         self.store
             .log(card.id, Some(actor.id), "standby_off", &member.name, self.now())
@@ -366,22 +379,47 @@ impl CardService {
         Ok((card, r))
     }
 
-    pub async fn set_request_done(&self, actor: &User, public_id: &str, id: i64, done: bool) -> DomainResult<CardRequest> {
+    pub async fn set_request_done(
+        &self,
+        actor: &User,
+        public_id: &str,
+        id: i64,
+        done: bool,
+    ) -> DomainResult<CardRequest> {
         let card = self.office(actor, public_id).await?;
         if self.store.request(card.id, id).await?.is_none() {
             return Err(DomainError::not_found("request"));
         }
-        self.store.set_request_status(card.id, id, done, actor.id, self.now()).await?;
-        self.store.request(card.id, id).await?.ok_or(DomainError::not_found("request"))
+        self.store
+            .set_request_status(card.id, id, done, actor.id, self.now())
+            .await?;
+        self.store
+            .request(card.id, id)
+            .await?
+            .ok_or(DomainError::not_found("request"))
     }
 
     /// The requests as CSV (UTF-8 with BOM, `;`, for spreadsheet programs).
     pub async fn requests_csv(&self, actor: &User, public_id: &str, lang: Lang) -> DomainResult<Vec<u8>> {
         let (_, requests) = self.requests(actor, public_id).await?;
-        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(vec![0xEF, 0xBB, 0xBF]);
         let h = |k: &str| kernel::tr(lang, &format!("cards.csv.{k}"));
-        w.write_record(["kind", "status", "created", "name", "email", "company", "message", "preferred"].map(h))
-            .map_err(DomainError::internal)?;
+        w.write_record(
+            [
+                "kind",
+                "status",
+                "created",
+                "name",
+                "email",
+                "company",
+                "message",
+                "preferred",
+            ]
+            .map(h),
+        )
+        .map_err(DomainError::internal)?;
         let time = |t: i64| {
             Timestamp(t)
                 .to_datetime()

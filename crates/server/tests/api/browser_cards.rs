@@ -61,7 +61,12 @@ async fn visitor_talks_browses_and_hangs_up(backend: Backend) {
         .unwrap();
     until(staff, "return !!window.kontorRoom", "counter page").await;
     click(staff, "[data-join-button]").await;
-    until(staff, "return window.kontorRoom.stage() === 'in'", "staff at the counter").await;
+    until(
+        staff,
+        "return window.kontorRoom.stage() === 'in'",
+        "staff at the counter",
+    )
+    .await;
 
     // The visitor finds the card open and walks up.
     let visitor = &visitor_browser.client;
@@ -76,7 +81,12 @@ async fn visitor_talks_browses_and_hangs_up(backend: Backend) {
         .await
         .unwrap();
     click(visitor, "[data-join-button]").await;
-    until(visitor, "return window.kontorRoom.stage() === 'in'", "visitor in the counter").await;
+    until(
+        visitor,
+        "return window.kontorRoom.stage() === 'in'",
+        "visitor in the counter",
+    )
+    .await;
     let connected = "const p = window.kontorRoom.peers(); return p.length === 1 && p[0].connection === 'connected'";
     until(visitor, connected, "visitor connected").await;
     until(staff, connected, "staff connected").await;
@@ -107,7 +117,10 @@ async fn visitor_talks_browses_and_hangs_up(backend: Backend) {
     )
     .await;
     // Still the same page (no reload), still connected, video still flowing.
-    assert_eq!(js(visitor, "return window.__samePage === true").await, Value::Bool(true));
+    assert_eq!(
+        js(visitor, "return window.__samePage === true").await,
+        Value::Bool(true)
+    );
     until(visitor, connected, "still connected after browsing").await;
     let frames = js(
         visitor,
@@ -122,7 +135,10 @@ async fn visitor_talks_browses_and_hangs_up(backend: Backend) {
          return v ? v.getVideoPlaybackQuality().totalVideoFrames : 0",
     )
     .await;
-    assert!(later.as_i64() > frames.as_i64(), "video keeps playing: {frames} → {later}");
+    assert!(
+        later.as_i64() > frames.as_i64(),
+        "video keeps playing: {frames} → {later}"
+    );
     assert_eq!(js(staff, "return window.kontorRoom.members().length").await, json!(2));
     visitor_browser.screenshot(&shot("2-visitor-browses")).await;
 

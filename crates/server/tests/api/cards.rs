@@ -122,7 +122,12 @@ async fn people_search_follows_each_switch(backend: Backend) {
     assert_eq!(e["code"], "query_too_short");
     // Only the person with networking and "allow others to find me" on.
     for q in ["jürgen", "jurgen", "JUERG", "mül", "mueller", "jürgen m"] {
-        let found: Vec<Value> = searcher.get(&format!("/api/v1/people?q={q}")).await.json().await.unwrap();
+        let found: Vec<Value> = searcher
+            .get(&format!("/api/v1/people?q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         let names: Vec<&str> = found.iter().map(|p| p["name"].as_str().unwrap()).collect();
         assert_eq!(names, vec!["Jürgen Müller"], "query {q}");
     }
@@ -158,18 +163,48 @@ async fn back_office_is_for_members_only(backend: Backend) {
     switches(&colleague, true, true, true, false).await;
     // Anton adds a findable colleague; a second add is a conflict.
     let klaus = user_id(&colleague).await;
-    let r = alpha.post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus})).await;
+    let r = alpha
+        .post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus}))
+        .await;
     assert_eq!(r.status(), 204);
-    let e = api_error(alpha.post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus})).await, 409).await;
+    let e = api_error(
+        alpha
+            .post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus}))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["code"], "already_member");
     // Both members have the same rights; Berta has none on Alpha (and back).
     let req = json!({"kind": "contact", "name": "Vera", "email": "vera@x.example"});
-    assert_eq!(app.second_client().post_json(&format!("/api/v1/cards/{a}/requests"), &req).await.status(), 201);
-    assert_eq!(app.second_client().post_json(&format!("/api/v1/cards/{b}/requests"), &req).await.status(), 201);
-    let mine: Vec<Value> = colleague.get(&format!("/api/v1/cards/{a}/requests")).await.json().await.unwrap();
+    assert_eq!(
+        app.second_client()
+            .post_json(&format!("/api/v1/cards/{a}/requests"), &req)
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.second_client()
+            .post_json(&format!("/api/v1/cards/{b}/requests"), &req)
+            .await
+            .status(),
+        201
+    );
+    let mine: Vec<Value> = colleague
+        .get(&format!("/api/v1/cards/{a}/requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(mine.len(), 1);
     let alpha_request = mine[0]["id"].as_i64().unwrap();
-    let beta_requests: Vec<Value> = beta.get(&format!("/api/v1/cards/{b}/requests")).await.json().await.unwrap();
+    let beta_requests: Vec<Value> = beta
+        .get(&format!("/api/v1/cards/{b}/requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
     let beta_request = beta_requests[0]["id"].as_i64().unwrap();
     let edit = json!({"name": "Übernommen"});
     for (method, path) in [
@@ -195,14 +230,22 @@ async fn back_office_is_for_members_only(backend: Backend) {
     }
     // A request of card B is not reachable through card A.
     let r = alpha
-        .put_json(&format!("/api/v1/cards/{a}/requests/{beta_request}"), &json!({"status": "done"}))
+        .put_json(
+            &format!("/api/v1/cards/{a}/requests/{beta_request}"),
+            &json!({"status": "done"}),
+        )
         .await;
     assert_eq!(r.status(), 404);
     // Nothing changed: Alpha's name, team and requests are as before.
     let card: Value = app.get(&format!("/api/v1/cards/{a}")).await.json().await.unwrap();
     assert_eq!(card["name"], "Alpha GmbH");
     assert_eq!(team_ids(&alpha, &a).await.len(), 2);
-    let still: Vec<Value> = beta.get(&format!("/api/v1/cards/{b}/requests")).await.json().await.unwrap();
+    let still: Vec<Value> = beta
+        .get(&format!("/api/v1/cards/{b}/requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(still[0]["status"], "open");
     // Signed out: the back office page asks to sign in.
     let anon = app.second_client();
@@ -210,12 +253,18 @@ async fn back_office_is_for_members_only(backend: Backend) {
     assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
     // Members mark done; the last member cannot be removed.
     let r = alpha
-        .put_json(&format!("/api/v1/cards/{a}/requests/{alpha_request}"), &json!({"status": "done"}))
+        .put_json(
+            &format!("/api/v1/cards/{a}/requests/{alpha_request}"),
+            &json!({"status": "done"}),
+        )
         .await;
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["status"], "done");
     assert_eq!(done["done_by"], "Anton Alpha");
-    assert_eq!(alpha.delete(&format!("/api/v1/cards/{a}/team/{klaus}")).await.status(), 204);
+    assert_eq!(
+        alpha.delete(&format!("/api/v1/cards/{a}/team/{klaus}")).await.status(),
+        204
+    );
     let anton = user_id(&alpha).await;
     let e = api_error(alpha.delete(&format!("/api/v1/cards/{a}/team/{anton}")).await, 409).await;
     assert_eq!(e["code"], "last_member");
@@ -233,13 +282,20 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
     switches(&staff, true, true, true, true).await;
     switches(&colleague, true, true, true, false).await;
     let katrin = user_id(&colleague).await;
-    let r = staff.post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": katrin})).await;
+    let r = staff
+        .post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": katrin}))
+        .await;
     assert_eq!(r.status(), 204);
     let visitor = app.second_client();
     let counter = format!("/api/v1/cards/{card}/counter");
     let open = |v: Value| v["counter_open"].as_bool().unwrap();
     // Nobody present: closed, visitors are refused.
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!open(c));
     let e = api_error(visitor.post_json(&counter, &json!({"name": "Gast"})).await, 409).await;
     assert_eq!(e["code"], "counter_closed");
@@ -254,20 +310,37 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
     let s: Value = staff.post_json(&counter, &json!({})).await.json().await.unwrap();
     let mut sven_ws = Ws::open(&app, &room, s["grant"].as_str().unwrap()).await;
     sven_ws.expect("welcome").await;
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(open(c));
     let e = api_error(visitor.post_json(&counter, &json!({"name": ""})).await, 422).await;
     assert_eq!(e["field"], "name");
-    let g: Value = visitor.post_json(&counter, &json!({"name": "Gast Gerd"})).await.json().await.unwrap();
+    let g: Value = visitor
+        .post_json(&counter, &json!({"name": "Gast Gerd"}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(g["role"], "guest");
     let mut guest_ws = Ws::open(&app, &room, g["grant"].as_str().unwrap()).await;
     let welcome = guest_ws.expect("welcome").await;
-    let roles: Vec<&str> = welcome["members"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> = welcome["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
     assert_eq!(roles.iter().filter(|r| **r == "staff").count(), 2, "{welcome}");
     // One's own standby cannot be switched in the back office.
     let sven = user_id(&staff).await;
     let e = api_error(
-        staff.post_json(&format!("/api/v1/cards/{card}/team/{sven}/standby-off"), &json!({})).await,
+        staff
+            .post_json(&format!("/api/v1/cards/{card}/team/{sven}/standby-off"), &json!({}))
+            .await,
         422,
     )
     .await;
@@ -278,28 +351,59 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
         .post_json(&format!("/api/v1/cards/{card}/team/{sven}/standby-off"), &json!({}))
         .await;
     assert_eq!(r.status(), 204);
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!open(c));
-    let e = api_error(app.second_client().post_json(&counter, &json!({"name": "Zu spät"})).await, 409).await;
+    let e = api_error(
+        app.second_client()
+            .post_json(&counter, &json!({"name": "Zu spät"}))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["code"], "counter_closed");
     guest_ws.alive().await;
     let settings: Value = staff.get("/api/v1/profile/networking").await.json().await.unwrap();
     assert_eq!(settings["standby"], false);
-    let history: Vec<Value> = staff.get(&format!("/api/v1/cards/{card}/history")).await.json().await.unwrap();
+    let history: Vec<Value> = staff
+        .get(&format!("/api/v1/cards/{card}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(history[0]["event"], "standby_off");
     assert_eq!(history[0]["actor"], "Katrin Kollegin");
     // Sven turns standby on again in his profile: open; he leaves: closed.
     switches(&staff, true, true, true, true).await;
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(open(c));
     // Standby counts only with "show as contact" on.
     switches(&staff, true, true, false, true).await;
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!open(c));
     switches(&staff, true, true, true, true).await;
     sven_ws.send(json!({"type": "leave"})).await;
     sven_ws.closed().await;
-    let c: Value = visitor.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    let c: Value = visitor
+        .get(&format!("/api/v1/cards/{card}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!open(c));
     katrin_ws.alive().await;
     app.stop().await;
@@ -317,7 +421,9 @@ async fn shares_carry_a_note_of_150_characters(backend: Backend) {
     switches(&b, true, true, false, false).await;
     switches(&a, true, true, false, false).await;
     let bodo = user_id(&b).await;
-    let r = a.post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": bodo})).await;
+    let r = a
+        .post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": bodo}))
+        .await;
     assert_eq!(r.status(), 204);
     let share = |note: String| json!({"to": bodo, "kind": "card", "reference": card, "note": note});
     // 151 emoji: refused with a clear error, nothing stored, no notification.
@@ -351,17 +457,32 @@ async fn shares_carry_a_note_of_150_characters(backend: Backend) {
     // people they cannot reach; third parties never see the conversation.
     let cleo = user_id(&stranger).await;
     let e = api_error(
-        a.post_json("/api/v1/shares", &json!({"to": bodo, "kind": "person", "reference": cleo.to_string()})).await,
+        a.post_json(
+            "/api/v1/shares",
+            &json!({"to": bodo, "kind": "person", "reference": cleo.to_string()}),
+        )
+        .await,
         422,
     )
     .await;
     assert_eq!(e["field"], "reference");
-    api_error(stranger.post_json(&format!("/api/v1/chats/{alma}"), &json!({"text": "Hallo"})).await, 404).await;
+    api_error(
+        stranger
+            .post_json(&format!("/api/v1/chats/{alma}"), &json!({"text": "Hallo"}))
+            .await,
+        404,
+    )
+    .await;
     api_error(stranger.get(&format!("/api/v1/chats/{alma}")).await, 404).await;
     let chats: Vec<Value> = stranger.get("/api/v1/chats").await.json().await.unwrap();
     assert!(chats.is_empty());
     // Bodo answers; the conversation has both lines in order.
-    let r = b.post_json(&format!("/api/v1/chats/{alma}"), &json!({"text": "Danke, übernehme ich!"})).await;
+    let r = b
+        .post_json(
+            &format!("/api/v1/chats/{alma}"),
+            &json!({"text": "Danke, übernehme ich!"}),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let msgs: Vec<Value> = a.get(&format!("/api/v1/chats/{bodo}")).await.json().await.unwrap();
     assert_eq!(msgs.len(), 2);
@@ -393,9 +514,15 @@ async fn maintenance_link_edits_the_card_and_nothing_else(backend: Backend) {
     let page = holder.get(&format!("/maintain/{secret}")).await;
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
-    assert!(page.headers().get("set-cookie").is_none_or(|c| !c.to_str().unwrap().contains("kontor_session")));
+    assert!(page
+        .headers()
+        .get("set-cookie")
+        .is_none_or(|c| !c.to_str().unwrap().contains("kontor_session")));
     let r = holder
-        .post_form(&format!("/maintain/{secret}"), &[("name", ""), ("website", "kein link")])
+        .post_form(
+            &format!("/maintain/{secret}"),
+            &[("name", ""), ("website", "kein link")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
@@ -404,14 +531,31 @@ async fn maintenance_link_edits_the_card_and_nothing_else(backend: Backend) {
     assert_eq!(c["name"], "Pflege AG & Co. KG", "a refused edit changes nothing");
     // It grants nothing else: no session, no back office, no other card.
     assert_eq!(holder.get("/api/v1/me").await.status(), 401);
-    assert_eq!(holder.get(&format!("/api/v1/cards/{card}/requests")).await.status(), 401);
-    let o: Value = holder.get(&format!("/api/v1/cards/{other}")).await.json().await.unwrap();
+    assert_eq!(
+        holder.get(&format!("/api/v1/cards/{card}/requests")).await.status(),
+        401
+    );
+    let o: Value = holder
+        .get(&format!("/api/v1/cards/{other}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(o["name"], "Andere AG");
     // A member rotates it: the old link stops at once, the new one arrives.
     let member = person(&app, "pflege@pflege.example", "Paula", "Pflege").await;
-    let history: Vec<Value> = member.get(&format!("/api/v1/cards/{card}/history")).await.json().await.unwrap();
-    assert!(history.iter().any(|h| h["event"] == "edited_by_link" && h["actor"].is_null()));
-    let r = member.post_json(&format!("/api/v1/cards/{card}/maintenance-link"), &json!({})).await;
+    let history: Vec<Value> = member
+        .get(&format!("/api/v1/cards/{card}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(history
+        .iter()
+        .any(|h| h["event"] == "edited_by_link" && h["actor"].is_null()));
+    let r = member
+        .post_json(&format!("/api/v1/cards/{card}/maintenance-link"), &json!({}))
+        .await;
     assert_eq!(r.status(), 204);
     api_error(holder.get(&format!("/api/v1/maintenance/{secret}")).await, 404).await;
     assert_eq!(holder.get(&format!("/maintain/{secret}")).await.status(), 404);
@@ -419,7 +563,10 @@ async fn maintenance_link_edits_the_card_and_nothing_else(backend: Backend) {
     assert_eq!(fresh.rcpt, vec!["pflege@pflege.example"]);
     let new_secret = token(&fresh, "/maintain/");
     assert_ne!(new_secret, secret);
-    assert_eq!(holder.get(&format!("/api/v1/maintenance/{new_secret}")).await.status(), 200);
+    assert_eq!(
+        holder.get(&format!("/api/v1/maintenance/{new_secret}")).await.status(),
+        200
+    );
     no_more_mail(&app, 3).await;
     app.stop().await;
 }
@@ -453,18 +600,32 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
     assert_eq!(fields, vec!["name", "email", "preferred_at"], "{body}");
     // The page form: an error next to the field, the entries kept.
     let r = visitor
-        .post_form(&format!("/cards/{card}/requests"), &[("kind", "contact"), ("name", "Jürgen"), ("email", "")])
+        .post_form(
+            &format!("/cards/{card}/requests"),
+            &[("kind", "contact"), ("name", "Jürgen"), ("email", "")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"e-email\"") && html.contains("value=\"Jürgen\""));
-    let list: Vec<Value> = member.get(&format!("/api/v1/cards/{card}/requests")).await.json().await.unwrap();
+    let list: Vec<Value> = member
+        .get(&format!("/api/v1/cards/{card}/requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(list.is_empty());
     // A good request: stored, the team told by e-mail.
     let r = visitor
         .post_form(
             &format!("/cards/{card}/requests"),
-            &[("kind", "meeting"), ("name", "Jürgen Groß"), ("email", "jg@example.org"), ("preferred", "2099-05-04T10:30"), ("message", "Gern vor Ort; 😀")],
+            &[
+                ("kind", "meeting"),
+                ("name", "Jürgen Groß"),
+                ("email", "jg@example.org"),
+                ("preferred", "2099-05-04T10:30"),
+                ("message", "Gern vor Ort; 😀"),
+            ],
         )
         .await;
     assert_eq!(r.headers()["location"], format!("/cards/{card}").as_str());
@@ -472,7 +633,12 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
     assert_eq!(told.rcpt, vec!["team@anfrage.example"]);
     assert!(told.subject().contains("Besprechungsanfrage"));
     assert!(told.link_containing(&format!("/cards/{card}/office")).is_some());
-    let list: Vec<Value> = member.get(&format!("/api/v1/cards/{card}/requests")).await.json().await.unwrap();
+    let list: Vec<Value> = member
+        .get(&format!("/api/v1/cards/{card}/requests"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["kind"], "meeting");
     assert_eq!(list[0]["message"], "Gern vor Ort; 😀");
@@ -481,7 +647,9 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
     assert_eq!(r.status(), 200);
     let csv = r.text().await.unwrap();
     assert!(csv.starts_with('\u{feff}'));
-    let mut rows = csv::ReaderBuilder::new().delimiter(b';').from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let mut rows = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let row = rows.records().next().unwrap().unwrap();
     assert_eq!(&row[0], "Besprechungsanfrage");
     assert_eq!(&row[3], "Jürgen Groß");
@@ -491,13 +659,76 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
     assert!(html.contains("Jürgen Groß"));
     let found: Value = visitor.get("/api/v1/cards?q=anfr").await.json().await.unwrap();
     assert_eq!(found["total"], 1);
-    let found: Value = visitor.get("/api/v1/cards?topic=logistik&q=köln").await.json().await.unwrap();
+    let found: Value = visitor
+        .get("/api/v1/cards?topic=logistik&q=köln")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(found["total"], 1);
     let found: Value = visitor.get("/api/v1/cards?topic=steuern").await.json().await.unwrap();
     assert_eq!(found["total"], 0);
     app.stop().await;
 }
 
+async fn directory_searches_words_topics_and_pages(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.login_operator().await;
+    for i in 0..30 {
+        let name = format!("Firma {i:02} Logistik Logo");
+        let r = app
+            .post_json(
+                "/api/v1/cards",
+                &json!({"name": name, "contact_email": format!("c{i}@dir.example"), "topics": if i % 3 == 0 { "Messe" } else { "Handel" }, "city": "Düsseldorf"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let anon = app.second_client();
+    let page = |q: &'static str| {
+        let anon = &anon;
+        async move {
+            let v: Value = anon.get(&format!("/api/v1/cards?{q}")).await.json().await.unwrap();
+            let names: Vec<String> = v["cards"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect();
+            (v["total"].as_i64().unwrap(), names)
+        }
+    };
+    // Two words of a card begin with "log": the card counts once; by name; 24 a page.
+    let (total, names) = page("q=log").await;
+    assert_eq!((total, names.len()), (30, 24));
+    assert_eq!(names[0], "Firma 00 Logistik Logo");
+    assert_eq!(names[23], "Firma 23 Logistik Logo");
+    let (total, names) = page("q=log&page=2").await;
+    assert_eq!((total, names.len()), (30, 6));
+    assert_eq!(names[0], "Firma 24 Logistik Logo");
+    // Umlauts either way; several words narrow; topics filter.
+    assert_eq!(page("q=dusseldorf").await.0, 30);
+    assert_eq!(
+        page("q=duesseldorf%20firma%2007").await.1,
+        vec!["Firma 07 Logistik Logo"]
+    );
+    assert_eq!(page("topic=messe").await.0, 10);
+    assert_eq!(page("topic=Messe&q=log").await.0, 10);
+    assert_eq!(page("q=logx").await.0, 0);
+    // A page past the end is empty but still knows the total.
+    let (total, names) = page("q=log&page=9").await;
+    assert_eq!((total, names.len()), (30, 0));
+    // The page: topic chips, results, and the empty state for no match.
+    let html = anon.get("/cards?q=logistik").await.text().await.unwrap();
+    assert!(html.contains("Firma 00 Logistik Logo") && html.contains("30 Unternehmen"));
+    let html = anon.get("/cards?q=nichtsda").await.text().await.unwrap();
+    assert!(html.contains("Keine Treffer"));
+    app.stop().await;
+}
+
+db_test!(directory_searches_words_topics_and_pages);
 db_test!(contact_is_linked_on_first_sign_in);
 db_test!(people_search_follows_each_switch);
 db_test!(back_office_is_for_members_only);

@@ -38,7 +38,12 @@ pub async fn directory(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<DirectoryParams>,
 ) -> ApiResult<Json<DirectoryPage>> {
-    Ok(Json(state.cards.directory(&p.q, p.topic.as_deref(), p.page.unwrap_or(1)).await?))
+    Ok(Json(
+        state
+            .cards
+            .directory(&p.q, p.topic.as_deref(), p.page.unwrap_or(1))
+            .await?,
+    ))
 }
 
 /// Creates a card (operator); the contact gets the maintenance link by e-mail.
@@ -306,7 +311,14 @@ pub async fn messages(
     ApiPath(other): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AfterParams>,
 ) -> ApiResult<Json<Vec<ChatMessage>>> {
-    Ok(Json(state.cards.network().conversation(&user, UserId(other), p.after).await?.1))
+    Ok(Json(
+        state
+            .cards
+            .network()
+            .conversation(&user, UserId(other), p.after)
+            .await?
+            .1,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -339,7 +351,10 @@ pub async fn share(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<ShareInput>,
 ) -> ApiResult<(StatusCode, Json<ChatMessage>)> {
-    Ok((StatusCode::CREATED, Json(state.cards.network().share(&user, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.cards.network().share(&user, &input).await?),
+    ))
 }
 
 /// Chat notifications with the number unread.

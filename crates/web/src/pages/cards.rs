@@ -8,7 +8,9 @@ use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use domain::cards::{Card, CardInput, CardRequest, HistoryEntry, NewCardInput, Person, PublicCard, RequestInput, RequestKind, TeamMember};
+use domain::cards::{
+    Card, CardInput, CardRequest, HistoryEntry, NewCardInput, Person, PublicCard, RequestInput, RequestKind, TeamMember,
+};
 use domain::identity::User;
 use domain::rooms::{Admission, RoomRecord};
 use kernel::{DomainError, UserId};
@@ -308,6 +310,20 @@ pub async fn counter(
     }))
 }
 
+/// The card's public data as the edit form starts.
+fn card_form(card: &Card) -> FormState {
+    let mut f = FormState::default();
+    f.set("name", &card.name);
+    f.set("description", &card.description);
+    f.set("phone", &card.phone);
+    f.set("website", &card.website);
+    f.set("street", &card.street);
+    f.set("postal_code", &card.postal_code);
+    f.set("city", &card.city);
+    f.set("topics", &card.topics.join(", "));
+    f
+}
+
 // ---- back office ---------------------------------------------------------------
 
 #[derive(Deserialize, Default)]
@@ -403,18 +419,7 @@ async fn office_page(
     } else {
         Vec::new()
     };
-    let form = form.unwrap_or_else(|| {
-        let mut f = FormState::default();
-        f.set("name", &card.name);
-        f.set("description", &card.description);
-        f.set("phone", &card.phone);
-        f.set("website", &card.website);
-        f.set("street", &card.street);
-        f.set("postal_code", &card.postal_code);
-        f.set("city", &card.city);
-        f.set("topics", &card.topics.join(", "));
-        f
-    });
+    let form = form.unwrap_or_else(|| card_form(&card));
     let (mut found, mut search_error) = (Vec::new(), None);
     if tab == "team" && !q.trim().is_empty() {
         match state.cards.network().search(user, q, 20).await {
@@ -466,7 +471,11 @@ pub async fn set_request(
 ) -> PageResult<Response> {
     let done_now = form.data.done == "true";
     state.cards.set_request_done(&user, &id, request, done_now).await?;
-    let flash = if done_now { "card_request_done" } else { "card_request_reopened" };
+    let flash = if done_now {
+        "card_request_done"
+    } else {
+        "card_request_reopened"
+    };
     done(jar, flash, &format!("/cards/{id}/office"))
 }
 
@@ -504,7 +513,11 @@ pub async fn remove_member(
     _form: CsrfForm<NoFields>,
 ) -> PageResult<Response> {
     state.cards.remove_member(&user, &id, UserId(member)).await?;
-    let to = if member == user.id.0 { "/cards".to_string() } else { format!("/cards/{id}/office?tab=team") };
+    let to = if member == user.id.0 {
+        "/cards".to_string()
+    } else {
+        format!("/cards/{id}/office?tab=team")
+    };
     done(jar, "card_member_removed", &to)
 }
 
@@ -646,18 +659,7 @@ impl MaintainView<'_> {
 
 async fn maintain_page(state: &AppState, ctx: &Ctx, token: &str, form: Option<FormState>) -> PageResult<Response> {
     let card = state.cards.by_link(token).await?;
-    let form = form.unwrap_or_else(|| {
-        let mut f = FormState::default();
-        f.set("name", &card.name);
-        f.set("description", &card.description);
-        f.set("phone", &card.phone);
-        f.set("website", &card.website);
-        f.set("street", &card.street);
-        f.set("postal_code", &card.postal_code);
-        f.set("city", &card.city);
-        f.set("topics", &card.topics.join(", "));
-        f
-    });
+    let form = form.unwrap_or_else(|| card_form(&card));
     let mut r = render(&MaintainView {
         ctx,
         card,
@@ -670,7 +672,11 @@ async fn maintain_page(state: &AppState, ctx: &Ctx, token: &str, form: Option<Fo
     Ok(r)
 }
 
-pub async fn maintain(State(state): State<AppState>, ctx: Ctx, PagePath(token): PagePath<String>) -> PageResult<Response> {
+pub async fn maintain(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PagePath(token): PagePath<String>,
+) -> PageResult<Response> {
     maintain_page(&state, &ctx, &token, None).await
 }
 
@@ -683,7 +689,12 @@ pub async fn maintain_save(
 ) -> PageResult<Response> {
     match state.cards.update_by_link(&token, &form.data.input()).await {
         Ok(_) => done(jar, "card_saved", &format!("/maintain/{token}")),
-        Err(e) => form_again(e, form.raw, ctx.lang, |fs| maintain_page(&state, &ctx, &token, Some(fs))).await,
+        Err(e) => {
+            form_again(e, form.raw, ctx.lang, |fs| {
+                maintain_page(&state, &ctx, &token, Some(fs))
+            })
+            .await
+        }
     }
 }
 
@@ -697,7 +708,12 @@ pub async fn maintain_logo(
     let bytes = upload(&ctx, multipart).await?;
     match state.cards.logo_by_link(&token, &bytes).await {
         Ok(()) => done(jar, "card_logo_saved", &format!("/maintain/{token}")),
-        Err(e) => form_again(e, Default::default(), ctx.lang, |fs| maintain_page(&state, &ctx, &token, Some(fs))).await,
+        Err(e) => {
+            form_again(e, Default::default(), ctx.lang, |fs| {
+                maintain_page(&state, &ctx, &token, Some(fs))
+            })
+            .await
+        }
     }
 }
 

@@ -148,7 +148,13 @@ struct ChatView<'a> {
     last_id: i64,
 }
 
-async fn chat_page(state: &AppState, ctx: &Ctx, user: &domain::identity::User, other: i64, form: FormState) -> PageResult<Response> {
+async fn chat_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &domain::identity::User,
+    other: i64,
+    form: FormState,
+) -> PageResult<Response> {
     let (other, messages) = state.cards.network().conversation(user, UserId(other), 0).await?;
     let last_id = messages.last().map(|m| m.id).unwrap_or(0);
     let messages = messages
@@ -230,7 +236,9 @@ async fn share_page(
     let title = match ShareKind::parse(kind) {
         Some(ShareKind::Card) => state.cards.card(reference).await?.name,
         Some(ShareKind::Person) => {
-            let id = reference.parse().map_err(|_| kernel::DomainError::not_found("person"))?;
+            let id = reference
+                .parse()
+                .map_err(|_| kernel::DomainError::not_found("person"))?;
             state.cards.network().person(user, UserId(id)).await?.name
         }
         None => return Err(kernel::DomainError::not_found("share").into()),

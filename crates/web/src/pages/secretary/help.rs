@@ -1,5 +1,5 @@
-//! The help page of the secretary area (German and English), in the
-//! spirit of the original help text (seed 001).
+//! The in-app help pages (German and English), in the spirit of the
+//! original help texts: the secretary (seed 001) and company cards (seed 000).
 
 use askama::Template;
 use axum::response::Response;
@@ -17,6 +17,8 @@ pub struct HelpSection {
 #[template(path = "secretary/help.html")]
 struct HelpPage<'a> {
     ctx: &'a Ctx,
+    /// Translation prefix of the area, e.g. `secretary.help`.
+    area: &'static str,
     sections: Vec<HelpSection>,
 }
 
@@ -35,14 +37,32 @@ const SECTIONS: [(&str, usize); 11] = [
     ("statistics", 2),
 ];
 
-pub async fn page(ctx: Ctx) -> Response {
-    let sections = SECTIONS
+/// The same for company cards, the Info Counter and networking.
+const CARD_SECTIONS: [(&str, usize); 6] = [
+    ("access", 2),
+    ("team", 2),
+    ("office", 2),
+    ("share", 2),
+    ("counter", 3),
+    ("link", 2),
+];
+
+fn help(ctx: &Ctx, area: &'static str, sections: &[(&'static str, usize)]) -> Response {
+    let sections = sections
         .iter()
         .map(|(id, n)| HelpSection {
             id,
-            title: ctx.t(&format!("secretary.help.{id}.title")),
-            paragraphs: (1..=*n).map(|i| ctx.t(&format!("secretary.help.{id}.p{i}"))).collect(),
+            title: ctx.t(&format!("{area}.{id}.title")),
+            paragraphs: (1..=*n).map(|i| ctx.t(&format!("{area}.{id}.p{i}"))).collect(),
         })
         .collect();
-    render(&HelpPage { ctx: &ctx, sections })
+    render(&HelpPage { ctx, area, sections })
+}
+
+pub async fn page(ctx: Ctx) -> Response {
+    help(&ctx, "secretary.help", &SECTIONS)
+}
+
+pub async fn cards(ctx: Ctx) -> Response {
+    help(&ctx, "cards.help", &CARD_SECTIONS)
 }

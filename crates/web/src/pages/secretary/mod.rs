@@ -91,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{p}/calls/{{call_id}}"), get(calls::detail))
         .route(&format!("{p}/statistics"), get(calls::statistics))
         .route("/help/secretary", get(help::page))
+        .route("/help/cards", get(help::cards))
 }
 
 /// The header and tabs every secretary page shares.
