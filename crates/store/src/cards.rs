@@ -214,12 +214,12 @@ fn bind_data<'q, Q: BindAll<'q>>(q: Q, d: &'q domain::cards::CardData) -> Q {
 
 /// `bind` for both `query` and `query_as`, so one helper serves both.
 trait BindAll<'q>: Sized {
-    fn b(self, v: &'q String) -> Self;
+    fn b(self, v: &'q str) -> Self;
     fn b_owned(self, v: String) -> Self;
 }
 
 impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    fn b(self, v: &'q String) -> Self {
+    fn b(self, v: &'q str) -> Self {
         self.bind(v)
     }
     fn b_owned(self, v: String) -> Self {
@@ -228,7 +228,7 @@ impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArgumen
 }
 
 impl<'q, O> BindAll<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    fn b(self, v: &'q String) -> Self {
+    fn b(self, v: &'q str) -> Self {
         self.bind(v)
     }
     fn b_owned(self, v: String) -> Self {

@@ -63,8 +63,11 @@ pub struct CardService {
     rooms: RoomService,
     throttle: Arc<dyn ThrottleStore>,
     env: Env,
-    topics: Arc<Mutex<Option<(Instant, Vec<(String, i64)>)>>>,
+    topics: Arc<Mutex<Option<(Instant, TopicCounts)>>>,
 }
+
+/// Topics with the number of cards that have them.
+type TopicCounts = Vec<(String, i64)>;
 
 fn not_member() -> DomainError {
     DomainError::Forbidden
