@@ -328,23 +328,28 @@ impl CardStore for Db {
         }
         let n = params.len();
         let limits = format!("LIMIT ${} OFFSET ${}", n + 1, n + 2);
-        let (ctes, count_sql) = if parts.is_empty() {
+        let (page_sql, count_sql) = if parts.is_empty() {
+            // No filter: the name index gives the page directly.
             (
-                format!("page AS (SELECT c.id, 0 AS total FROM cards c ORDER BY c.sort_key, c.id {limits})"),
+                format!("{CARD_SELECT} ORDER BY c.sort_key, c.id {limits}"),
                 "SELECT COUNT(*) FROM cards".to_string(),
             )
         } else {
             let m = format!("m AS MATERIALIZED ({})", parts.join(" INTERSECT "));
+            let page = format!(
+                "page AS (SELECT card_id AS id, COUNT(*) OVER () AS total FROM m ORDER BY sort_key, card_id {limits})"
+            );
             (
-                format!(
-                    "{m}, page AS (SELECT card_id AS id, COUNT(*) OVER () AS total FROM m \
-                     ORDER BY sort_key, card_id {limits})"
-                ),
+                format!("WITH {m}, {page} {CARD_SELECT} JOIN page ON page.id = c.id ORDER BY c.sort_key, c.id"),
                 format!("WITH {m} SELECT COUNT(*) FROM m"),
             )
         };
-        let page_sql = format!("WITH {ctes} {CARD_SELECT} JOIN page ON page.id = c.id ORDER BY c.sort_key, c.id")
-            .replacen("SELECT c.id, c.public_id", "SELECT page.total, c.id, c.public_id", 1);
+        let total_column = if parts.is_empty() { "0" } else { "page.total" };
+        let page_sql = page_sql.replacen(
+            "SELECT c.id, c.public_id",
+            &format!("SELECT {total_column} AS total, c.id, c.public_id"),
+            1,
+        );
         #[derive(sqlx::FromRow)]
         struct Row {
             total: i64,
