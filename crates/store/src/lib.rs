@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod identity;
 mod migrate;
+mod network;
 mod outbox;
 mod portal;
 mod rooms;
