@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod calls;
 pub mod cards;
+pub mod conference;
 pub mod identity;
 pub mod mail;
 pub mod outbox;
