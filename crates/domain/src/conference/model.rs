@@ -127,7 +127,7 @@ fn pin_problem(pin: &str) -> Option<&'static str> {
     let up = d.windows(2).all(|w| w[1] - w[0] == 1);
     let down = d.windows(2).all(|w| w[0] - w[1] == 1);
     // "1212", "123123": a short block repeated.
-    let repeated = (1..=len / 2).any(|k| len % k == 0 && d.chunks(k).all(|c| c == &d[..k]));
+    let repeated = (1..=len / 2).any(|k| len.is_multiple_of(k) && d.chunks(k).all(|c| c == &d[..k]));
     if same || up || down || repeated || COMMON_PINS.contains(&pin) {
         return Some("pin_trivial");
     }
