@@ -16,6 +16,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=bench/serve.sh
+source bench/serve.sh
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     cargo build --release -p kontor --bin kontor --example rooms_bench
@@ -27,30 +29,7 @@ if (( $(ulimit -n) < 11000 )); then
 fi
 
 PORT="${PORT:-18099}"
-DATA="$(mktemp -d)"
-PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
-case "${BACKEND:-sqlite}" in
-    sqlite) DB="sqlite://$DATA/kontor.db" ;;
-    postgres)
-        PG_DB="kontor_bench_rooms_$$"
-        psql "$PG_URL/postgres" -qc "CREATE DATABASE $PG_DB"
-        DB="$PG_URL/$PG_DB" ;;
-    *) echo "BACKEND must be sqlite or postgres" >&2; exit 2 ;;
-esac
-
-target/release/kontor serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --database-url "$DB" --log-level warn &
-SERVER=$!
-cleanup() {
-    kill "$SERVER" 2>/dev/null || true
-    wait "$SERVER" 2>/dev/null || true
-    rm -rf "$DATA"
-    if [[ -n "${PG_DB:-}" ]]; then psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)"; fi
-}
-trap cleanup EXIT
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
-    sleep 0.1
-done
+serve_fresh rooms
 
 echo "== rooms benchmark on ${BACKEND:-sqlite}, $(nproc) cores, server pid $SERVER"
 target/release/examples/rooms_bench --url "http://127.0.0.1:$PORT" --db "$DB" --pid "$SERVER" "$@"

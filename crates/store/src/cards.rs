@@ -5,11 +5,13 @@
 use async_trait::async_trait;
 use domain::cards::{
     Card, CardEdit, CardRequest, CardStore, DirectoryPage, DirectoryQuery, HistoryEntry, Logo, NetworkSettings,
-    NewCard, NewRequest, Person, RequestKind, TeamMember,
+    NewCard, NewRequest, Person, RequestKind, SearchWord, TeamMember,
 };
 use domain::outbox::NewMessage;
 use kernel::{DomainResult, Timestamp, UserId};
 use sqlx::AnyConnection;
+
+use domain::identity::full_name;
 
 use crate::db::Db;
 use crate::error::MapDb;
@@ -80,16 +82,6 @@ pub(crate) struct PersonRow {
     show_as_contact: i64,
     standby: i64,
     position: String,
-}
-
-pub(crate) fn full_name(first: &str, last: &str, email: &str) -> String {
-    let n = format!("{first} {last}");
-    let n = n.trim();
-    if n.is_empty() {
-        email.to_string()
-    } else {
-        n.to_string()
-    }
 }
 
 impl From<PersonRow> for Person {
@@ -236,6 +228,16 @@ impl<'q, O> BindAll<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::An
     }
 }
 
+/// The card whose unique `column` is `value`.
+async fn card_where(db: &Db, column: &str, value: &str) -> DomainResult<Option<Card>> {
+    let row: Option<CardRow> = sqlx::query_as(&format!("{CARD_SELECT} WHERE {column} = $1"))
+        .bind(value)
+        .fetch_optional(db.pool())
+        .await
+        .db()?;
+    Ok(row.map(Into::into))
+}
+
 /// Upper bound of a prefix range: every string starting with `prefix`
 /// sorts below it bytewise.
 pub(crate) fn prefix_end(prefix: &str) -> String {
@@ -275,21 +277,11 @@ impl CardStore for Db {
     }
 
     async fn card(&self, public_id: &str) -> DomainResult<Option<Card>> {
-        let row: Option<CardRow> = sqlx::query_as(&format!("{CARD_SELECT} WHERE c.public_id = $1"))
-            .bind(public_id)
-            .fetch_optional(self.pool())
-            .await
-            .db()?;
-        Ok(row.map(Into::into))
+        card_where(self, "c.public_id", public_id).await
     }
 
     async fn card_by_maintenance(&self, hash: &str) -> DomainResult<Option<Card>> {
-        let row: Option<CardRow> = sqlx::query_as(&format!("{CARD_SELECT} WHERE c.maintenance_hash = $1"))
-            .bind(hash)
-            .fetch_optional(self.pool())
-            .await
-            .db()?;
-        Ok(row.map(Into::into))
+        card_where(self, "c.maintenance_hash", hash).await
     }
 
     async fn directory(&self, q: &DirectoryQuery) -> DomainResult<DirectoryPage> {
@@ -302,21 +294,23 @@ impl CardStore for Db {
         let mut params: Vec<String> = Vec::new();
         for w in &q.words {
             let n = params.len();
-            if w.chars().count() == 1 {
-                // One letter begins a third of all words: it matches whole words only.
-                parts.push(format!(
-                    "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term = ${}",
-                    n + 1
-                ));
-                params.push(w.clone());
-            } else {
-                parts.push(format!(
-                    "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term >= ${} AND term < ${}",
-                    n + 1,
-                    n + 2
-                ));
-                params.push(w.clone());
-                params.push(prefix_end(w));
+            match w {
+                SearchWord::Whole(w) => {
+                    parts.push(format!(
+                        "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term = ${}",
+                        n + 1
+                    ));
+                    params.push(w.clone());
+                }
+                SearchWord::Prefix(w) => {
+                    parts.push(format!(
+                        "SELECT DISTINCT card_id, sort_key FROM card_terms WHERE term >= ${} AND term < ${}",
+                        n + 1,
+                        n + 2
+                    ));
+                    params.push(w.clone());
+                    params.push(prefix_end(w));
+                }
             }
         }
         if let Some(t) = &q.topic {

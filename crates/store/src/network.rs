@@ -7,7 +7,9 @@ use domain::cards::{
 };
 use kernel::{DomainResult, Timestamp, UserId};
 
-use crate::cards::{full_name, prefix_end, PersonRow, PERSON_SELECT};
+use domain::identity::full_name;
+
+use crate::cards::{prefix_end, PersonRow, PERSON_SELECT};
 use crate::db::Db;
 use crate::error::MapDb;
 
@@ -98,6 +100,18 @@ impl NetworkStore for Db {
                 .db()?;
         }
         tx.commit().await.db()
+    }
+
+    async fn set_standby(&self, user: UserId, on: bool, now: Timestamp) -> DomainResult<()> {
+        let _w = self.write_guard().await;
+        sqlx::query("UPDATE person_profiles SET standby = $1, updated_at = $2 WHERE user_id = $3")
+            .bind(on as i64)
+            .bind(now.millis())
+            .bind(user.0)
+            .execute(self.pool())
+            .await
+            .db()?;
+        Ok(())
     }
 
     async fn person(&self, user: UserId) -> DomainResult<Option<Person>> {

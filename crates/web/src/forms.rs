@@ -116,3 +116,43 @@ fn clone_shallow(e: &DomainError) -> DomainError {
         other => DomainError::Internal(other.to_string()),
     }
 }
+
+/// A file posted with `multipart/form-data` as the field `file`, after the
+/// form's `_csrf` field was checked (the CSV import, logo uploads).
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+}
+
+impl Upload {
+    pub async fn read(ctx: &Ctx, mut multipart: axum::extract::Multipart) -> Result<Upload, PageError> {
+        let err = |e: axum::extract::multipart::MultipartError| -> PageError {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                WebError::PayloadTooLarge.into()
+            } else {
+                WebError::MalformedJson(e.body_text()).into()
+            }
+        };
+        let (mut csrf, mut upload) = (
+            String::new(),
+            Upload {
+                bytes: Vec::new(),
+                file_name: String::new(),
+            },
+        );
+        while let Some(field) = multipart.next_field().await.map_err(err)? {
+            match field.name() {
+                Some("_csrf") => csrf = field.text().await.map_err(err)?,
+                Some("file") => {
+                    upload.file_name = field.file_name().unwrap_or("").to_string();
+                    upload.bytes = field.bytes().await.map_err(err)?.to_vec();
+                }
+                _ => {}
+            }
+        }
+        if !domain::token::secrets_equal(&csrf, &ctx.csrf) {
+            return Err(WebError::Csrf.into());
+        }
+        Ok(upload)
+    }
+}

@@ -234,10 +234,30 @@ pub fn query_words(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// One word of a directory search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchWord {
+    /// Begins a word of the card ("log" finds "Logistik").
+    Prefix(String),
+    /// Is a whole word: a single letter begins a third of all words, so
+    /// "a" only finds the word "a".
+    Whole(String),
+}
+
+impl SearchWord {
+    pub fn of(word: String) -> Self {
+        if word.chars().count() == 1 {
+            SearchWord::Whole(word)
+        } else {
+            SearchWord::Prefix(word)
+        }
+    }
+}
+
 /// A directory search.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryQuery {
-    pub words: Vec<String>,
+    pub words: Vec<SearchWord>,
     pub topic: Option<String>,
     pub offset: i64,
     pub limit: i64,
@@ -400,13 +420,13 @@ impl RequestInput {
 #[derive(Debug, Clone)]
 pub struct Logo(pub Vec<u8>);
 
-/// What a card's team may see of it beyond the public data.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CardOffice {
+/// Everything the back office shows at once, read with one access check.
+#[derive(Debug, Clone)]
+pub struct BackOffice {
     pub card: Card,
-    pub contact_email: String,
     pub team: Vec<TeamMember>,
-    pub open_requests: i64,
+    pub requests: Vec<CardRequest>,
+    pub counter_open: bool,
 }
 
 #[cfg(test)]

@@ -207,18 +207,6 @@ impl NetworkService {
         Ok(s)
     }
 
-    /// Turns a person's standby off (a colleague in the back office).
-    pub(crate) async fn standby_off(&self, user: &Person) -> DomainResult<()> {
-        let s = NetworkSettings {
-            standby: false,
-            ..user.settings.clone()
-        };
-        let terms = s.discoverable().then(|| search_terms(&[&user.name]));
-        self.store
-            .save_settings(user.user_id, &s, terms.as_deref(), self.now())
-            .await
-    }
-
     /// People the actor can find: only with the actor's networking on,
     /// only people with networking and "allow others to find me" on.
     pub async fn search(&self, actor: &User, q: &str, limit: i64) -> DomainResult<Vec<Person>> {

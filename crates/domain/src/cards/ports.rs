@@ -100,6 +100,9 @@ pub trait NetworkStore: Send + Sync {
         terms: Option<&[String]>,
         now: Timestamp,
     ) -> DomainResult<()>;
+    /// Switches standby alone (a colleague turning it off); the other
+    /// settings and the search terms stay as they are.
+    async fn set_standby(&self, user: UserId, on: bool, now: Timestamp) -> DomainResult<()>;
     async fn person(&self, user: UserId) -> DomainResult<Option<Person>>;
     /// People with every word as a prefix of one of their terms, by the
     /// first word's matching term.

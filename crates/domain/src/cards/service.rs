@@ -10,15 +10,15 @@ use serde::Deserialize;
 
 use super::logo;
 use super::model::{
-    query_words, search_terms, topic_term, Card, CardData, CardInput, CardRequest, DirectoryPage, DirectoryQuery,
-    HistoryEntry, RequestInput, TeamMember,
+    query_words, search_terms, topic_term, BackOffice, Card, CardData, CardInput, CardRequest, DirectoryPage,
+    DirectoryQuery, HistoryEntry, RequestInput, SearchWord, TeamMember,
 };
 use super::network::NetworkService;
 use super::ports::{CardEdit, CardStore, NetworkStore, NewCard};
 use crate::identity::User;
 use crate::mail::Mail;
 use crate::outbox::NewMessage;
-use crate::rooms::{user_member, Admission, MemberId, Role, RoomService};
+use crate::rooms::{user_member, Admission, MemberId, Role, RoomRecord, RoomService};
 use crate::throttle::{self, Policy, ThrottleStore};
 use crate::token::{hash_token, new_token};
 use crate::Env;
@@ -42,6 +42,17 @@ pub struct NewCardInput {
     /// The responsible contact; gets the maintenance link and becomes the
     /// first team member on signing in with this address.
     pub contact_email: String,
+}
+
+/// The Info Counter as its page needs it.
+#[derive(Debug, Clone)]
+pub struct CounterEntry {
+    pub card: Card,
+    pub room: RoomRecord,
+    /// Visitors may enter now (or the actor already may).
+    pub open: bool,
+    /// The signed-in actor's ticket, when they may enter.
+    pub admission: Option<Admission>,
 }
 
 /// A card as its public page shows it.
@@ -127,11 +138,11 @@ impl CardService {
         if !actor.is_operator() {
             return Err(DomainError::Forbidden);
         }
-        let data = match (
+        let (data, contact) = match (
             input.card.check(),
             EmailAddress::parse(&input.contact_email, "contact_email"),
         ) {
-            (Ok(d), Ok(_)) => d,
+            (Ok(d), Ok(e)) => (d, e.normalized()),
             (Err(a), Err(b)) => {
                 let mut all = a.field_errors().to_vec();
                 all.extend(b.field_errors().iter().cloned());
@@ -139,7 +150,6 @@ impl CardService {
             }
             (Err(e), _) | (_, Err(e)) => return Err(e),
         };
-        let contact = EmailAddress::parse(&input.contact_email, "contact_email")?.normalized();
         let room = self.rooms.create_counter(&data.name).await?;
         let token = new_token();
         let mail = self.maintenance_mail(&data.name, &token, &contact, "mail.card_created");
@@ -160,7 +170,7 @@ impl CardService {
     pub async fn directory(&self, q: &str, topic: Option<&str>, page: i64) -> DomainResult<DirectoryPage> {
         let page = page.clamp(1, 10_000);
         let query = DirectoryQuery {
-            words: query_words(q),
+            words: query_words(q).into_iter().map(SearchWord::of).collect(),
             topic: topic.map(str::trim).filter(|t| !t.is_empty()).map(topic_term),
             offset: (page - 1) * PAGE_SIZE,
             limit: PAGE_SIZE,
@@ -230,17 +240,24 @@ impl CardService {
         Ok(card)
     }
 
+    /// The back office page's data, with one access check.
+    pub async fn back_office(&self, actor: &User, public_id: &str) -> DomainResult<BackOffice> {
+        let card = self.office(actor, public_id).await?;
+        let team = self.store.team(card.id).await?;
+        let requests = self.store.requests(card.id).await?;
+        let counter_open = self.counter_open(&card, &team);
+        Ok(BackOffice {
+            card,
+            team,
+            requests,
+            counter_open,
+        })
+    }
+
     pub async fn team(&self, actor: &User, public_id: &str) -> DomainResult<(Card, Vec<TeamMember>)> {
         let card = self.office(actor, public_id).await?;
         let team = self.store.team(card.id).await?;
         Ok((card, team))
-    }
-
-    /// Whether the counter is open now (for the card page and the API).
-    pub async fn counter_state(&self, public_id: &str) -> DomainResult<bool> {
-        let card = self.card(public_id).await?;
-        let team = self.store.team(card.id).await?;
-        Ok(self.counter_open(&card, &team))
     }
 
     /// Cards the actor is a member of.
@@ -331,12 +348,7 @@ impl CardService {
         if !member.standby {
             return Ok(());
         }
-        let person = self
-            .people
-            .person(user)
-            .await?
-            .ok_or(DomainError::not_found("member"))?;
-        self.network.standby_off(&person).await?;
+        self.people.set_standby(user, false, self.now()).await?;
         self.store
             .log(card.id, Some(actor.id), "standby_off", &member.name, self.now())
             .await
@@ -479,14 +491,25 @@ impl CardService {
         self.store.set_logo(card.id, &logo, None, self.now()).await
     }
 
-    /// Enters the Info Counter. Team members enter as staff at any time
-    /// (their presence with standby on opens it); visitors only while it
-    /// is open: signed-in people under their name, guests with the name
-    /// they typed.
-    pub async fn enter_counter(&self, actor: Option<&User>, public_id: &str, name: &str) -> DomainResult<Admission> {
+    /// A card with its team and counter room: what entering the counter needs.
+    async fn counter_parts(&self, public_id: &str) -> DomainResult<(Card, Vec<TeamMember>, RoomRecord)> {
         let card = self.card(public_id).await?;
         let team = self.store.team(card.id).await?;
         let room = self.rooms.counter_room(&card.counter_room).await?;
+        Ok((card, team, room))
+    }
+
+    /// Team members enter as staff at any time (their presence with standby
+    /// on opens the counter); visitors only while it is open: signed-in
+    /// people under their name, guests with the name they typed.
+    async fn admit_to_counter(
+        &self,
+        card: &Card,
+        team: &[TeamMember],
+        room: RoomRecord,
+        actor: Option<&User>,
+        name: &str,
+    ) -> DomainResult<Admission> {
         if let Some(user) = actor {
             if team.iter().any(|m| m.user_id == user.id) {
                 return self
@@ -495,7 +518,7 @@ impl CardService {
                     .await;
             }
         }
-        if !self.counter_open(&card, &team) {
+        if !self.counter_open(card, team) {
             return Err(DomainError::conflict("counter", "counter_closed"));
         }
         match actor {
@@ -510,5 +533,32 @@ impl CardService {
                 self.rooms.admit(room, member, name, Role::Guest).await
             }
         }
+    }
+
+    /// Enters the Info Counter (the API's ticket).
+    pub async fn enter_counter(&self, actor: Option<&User>, public_id: &str, name: &str) -> DomainResult<Admission> {
+        let (card, team, room) = self.counter_parts(public_id).await?;
+        self.admit_to_counter(&card, &team, room, actor, name).await
+    }
+
+    /// What the counter page needs: whether it is open, and for a
+    /// signed-in person who may enter, their ticket already.
+    pub async fn counter_entry(&self, actor: Option<&User>, public_id: &str) -> DomainResult<CounterEntry> {
+        let (card, team, room) = self.counter_parts(public_id).await?;
+        let admission = match actor {
+            Some(_) => match self.admit_to_counter(&card, &team, room.clone(), actor, "").await {
+                Ok(a) => Some(a),
+                Err(DomainError::Conflict(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let open = admission.is_some() || self.counter_open(&card, &team);
+        Ok(CounterEntry {
+            card,
+            room,
+            open,
+            admission,
+        })
     }
 }

@@ -81,6 +81,18 @@ impl UserStatus {
     }
 }
 
+/// "First Last", or the e-mail address when both are empty: how a person
+/// is named wherever only the stored columns are at hand.
+pub fn full_name(first: &str, last: &str, email: &str) -> String {
+    let n = format!("{first} {last}");
+    let n = n.trim();
+    if n.is_empty() {
+        email.to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 /// A user as the rest of the system sees it (never with the password hash).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct User {
@@ -102,13 +114,7 @@ impl User {
         self.platform_role == Some(PlatformRole::Operator)
     }
     pub fn display_name(&self) -> String {
-        let n = format!("{} {}", self.first_name, self.last_name);
-        let n = n.trim();
-        if n.is_empty() {
-            self.email.clone()
-        } else {
-            n.to_string()
-        }
+        full_name(&self.first_name, &self.last_name, &self.email)
     }
 }
 

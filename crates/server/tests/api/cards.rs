@@ -59,6 +59,20 @@ async fn switches(v: &Visitor, networking: bool, findable: bool, show: bool, sta
     assert_eq!(r.status(), 200);
 }
 
+/// A member adds a person to the card's team (must succeed).
+async fn add_member(v: &Visitor, card: &str, user: i64) {
+    let r = v
+        .post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": user}))
+        .await;
+    assert_eq!(r.status(), 204);
+}
+
+/// Whether the card's public data says the Info Counter is open.
+async fn counter_open(v: &Visitor, card: &str) -> bool {
+    let c: Value = v.get(&format!("/api/v1/cards/{card}")).await.json().await.unwrap();
+    c["counter_open"].as_bool().unwrap()
+}
+
 async fn team_ids(v: &Visitor, card: &str) -> Vec<i64> {
     let r = v.get(&format!("/api/v1/cards/{card}/team")).await;
     assert_eq!(r.status(), 200);
@@ -163,10 +177,7 @@ async fn back_office_is_for_members_only(backend: Backend) {
     switches(&colleague, true, true, true, false).await;
     // Anton adds a findable colleague; a second add is a conflict.
     let klaus = user_id(&colleague).await;
-    let r = alpha
-        .post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus}))
-        .await;
-    assert_eq!(r.status(), 204);
+    add_member(&alpha, &a, klaus).await;
     let e = api_error(
         alpha
             .post_json(&format!("/api/v1/cards/{a}/team"), &json!({"user_id": klaus}))
@@ -282,21 +293,11 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
     switches(&staff, true, true, true, true).await;
     switches(&colleague, true, true, true, false).await;
     let katrin = user_id(&colleague).await;
-    let r = staff
-        .post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": katrin}))
-        .await;
-    assert_eq!(r.status(), 204);
+    add_member(&staff, &card, katrin).await;
     let visitor = app.second_client();
     let counter = format!("/api/v1/cards/{card}/counter");
-    let open = |v: Value| v["counter_open"].as_bool().unwrap();
     // Nobody present: closed, visitors are refused.
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!open(c));
+    assert!(!counter_open(&visitor, &card).await);
     let e = api_error(visitor.post_json(&counter, &json!({"name": "Gast"})).await, 409).await;
     assert_eq!(e["code"], "counter_closed");
     // Katrin (standby off) present: still closed.
@@ -310,13 +311,7 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
     let s: Value = staff.post_json(&counter, &json!({})).await.json().await.unwrap();
     let mut sven_ws = Ws::open(&app, &room, s["grant"].as_str().unwrap()).await;
     sven_ws.expect("welcome").await;
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(open(c));
+    assert!(counter_open(&visitor, &card).await);
     let e = api_error(visitor.post_json(&counter, &json!({"name": ""})).await, 422).await;
     assert_eq!(e["field"], "name");
     let g: Value = visitor
@@ -351,13 +346,7 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
         .post_json(&format!("/api/v1/cards/{card}/team/{sven}/standby-off"), &json!({}))
         .await;
     assert_eq!(r.status(), 204);
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!open(c));
+    assert!(!counter_open(&visitor, &card).await);
     let e = api_error(
         app.second_client()
             .post_json(&counter, &json!({"name": "Zu spät"}))
@@ -379,32 +368,14 @@ async fn info_counter_opens_and_closes_with_standby(backend: Backend) {
     assert_eq!(history[0]["actor"], "Katrin Kollegin");
     // Sven turns standby on again in his profile: open; he leaves: closed.
     switches(&staff, true, true, true, true).await;
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(open(c));
+    assert!(counter_open(&visitor, &card).await);
     // Standby counts only with "show as contact" on.
     switches(&staff, true, true, false, true).await;
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!open(c));
+    assert!(!counter_open(&visitor, &card).await);
     switches(&staff, true, true, true, true).await;
     sven_ws.send(json!({"type": "leave"})).await;
     sven_ws.closed().await;
-    let c: Value = visitor
-        .get(&format!("/api/v1/cards/{card}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(!open(c));
+    assert!(!counter_open(&visitor, &card).await);
     katrin_ws.alive().await;
     app.stop().await;
 }
@@ -421,10 +392,7 @@ async fn shares_carry_a_note_of_150_characters(backend: Backend) {
     switches(&b, true, true, false, false).await;
     switches(&a, true, true, false, false).await;
     let bodo = user_id(&b).await;
-    let r = a
-        .post_json(&format!("/api/v1/cards/{card}/team"), &json!({"user_id": bodo}))
-        .await;
-    assert_eq!(r.status(), 204);
+    add_member(&a, &card, bodo).await;
     let share = |note: String| json!({"to": bodo, "kind": "card", "reference": card, "note": note});
     // 151 emoji: refused with a clear error, nothing stored, no notification.
     let e = api_error(a.post_json("/api/v1/shares", &share("😀".repeat(151))).await, 422).await;
@@ -623,7 +591,7 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
                 ("kind", "meeting"),
                 ("name", "Jürgen Groß"),
                 ("email", "jg@example.org"),
-                ("preferred", "2099-05-04T10:30"),
+                ("preferred_at", "2099-05-04T10:30"),
                 ("message", "Gern vor Ort; 😀"),
             ],
         )

@@ -104,10 +104,16 @@ pub async fn requests(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Open,
+    Done,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
-    /// `open` or `done`.
-    status: String,
+    status: RequestStatus,
 }
 
 /// Marks a request done or open again (team members).
@@ -120,11 +126,7 @@ pub async fn set_request(
     ApiPath((id, request)): ApiPath<(String, i64)>,
     ApiJson(input): ApiJson<StatusInput>,
 ) -> ApiResult<Json<CardRequest>> {
-    let done = match input.status.as_str() {
-        "done" => true,
-        "open" => false,
-        _ => return Err(kernel::DomainError::validation("status", "invalid").into()),
-    };
+    let done = matches!(input.status, RequestStatus::Done);
     Ok(Json(state.cards.set_request_done(&user, &id, request, done).await?))
 }
 

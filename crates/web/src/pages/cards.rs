@@ -9,7 +9,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::cards::{
-    Card, CardInput, CardRequest, HistoryEntry, NewCardInput, Person, PublicCard, RequestInput, RequestKind, TeamMember,
+    BackOffice, Card, CardInput, CardRequest, HistoryEntry, NewCardInput, Person, PublicCard, RequestInput,
+    RequestKind, TeamMember,
 };
 use domain::identity::User;
 use domain::rooms::{Admission, RoomRecord};
@@ -17,10 +18,10 @@ use kernel::{DomainError, UserId};
 use serde::Deserialize;
 
 use super::{done, done_with, format_time, render};
-use crate::context::Ctx;
-use crate::error::{PageResult, WebError};
+use crate::context::{urlencode, Ctx};
+use crate::error::PageResult;
 use crate::extract::{PageOperator, PagePath, PageQuery, PageUser};
-use crate::forms::{CsrfForm, FormState, NoFields};
+use crate::forms::{CsrfForm, FormState, NoFields, Upload};
 use crate::pages::portal::form_again;
 use crate::state::AppState;
 
@@ -53,17 +54,13 @@ struct DirectoryView<'a> {
     my_cards: Vec<Card>,
 }
 
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 fn directory_href(q: &str, topic: &str, page: i64) -> String {
     let mut parts = Vec::new();
     if !q.is_empty() {
-        parts.push(format!("q={}", enc(q)));
+        parts.push(format!("q={}", urlencode(q)));
     }
     if !topic.is_empty() {
-        parts.push(format!("topic={}", enc(topic)));
+        parts.push(format!("topic={}", urlencode(topic)));
     }
     if page > 1 {
         parts.push(format!("page={page}"));
@@ -168,21 +165,19 @@ pub struct RequestForm {
     message: String,
     /// `datetime-local` in German time.
     #[serde(default)]
-    preferred: String,
+    preferred_at: String,
 }
 
-/// A `datetime-local` value read as German time.
+/// A `datetime-local` value read as German time (the secretary's rule for
+/// the spring gap and the autumn overlap).
 fn local_time(s: &str) -> Result<Option<i64>, DomainError> {
     if s.trim().is_empty() {
         return Ok(None);
     }
     let naive = chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| DomainError::validation("preferred_at", "invalid"))?;
-    let local = naive
-        .and_local_timezone(chrono_tz::Europe::Berlin)
-        .earliest()
-        .ok_or(DomainError::validation("preferred_at", "invalid"))?;
-    Ok(Some(local.timestamp_millis()))
+        .map_err(|_| DomainError::validation("preferred_at", "datetime_invalid"))?;
+    let at = domain::secretary::schedule::local_to_instant(chrono_tz::Europe::Berlin, naive);
+    Ok(Some(at.timestamp_millis()))
 }
 
 pub async fn submit_request(
@@ -194,7 +189,7 @@ pub async fn submit_request(
 ) -> PageResult<Response> {
     let f = &form.data;
     let kind = RequestKind::parse(&f.kind).unwrap_or(RequestKind::Contact);
-    let result = match local_time(&f.preferred) {
+    let result = match local_time(&f.preferred_at) {
         Ok(preferred_at) => {
             let input = RequestInput {
                 kind,
@@ -211,10 +206,10 @@ pub async fn submit_request(
     match result {
         Ok(_) => done(jar, &format!("card_request_{}", kind.as_str()), &format!("/cards/{id}")),
         Err(e) => {
-            let mut raw = form.raw;
-            // The form's field is `preferred`; the domain names it `preferred_at`.
-            raw.insert("preferred_at".into(), f.preferred.clone());
-            form_again(e, raw, ctx.lang, |fs| card_page(&state, &ctx, &id, fs, kind.as_str())).await
+            form_again(e, form.raw, ctx.lang, |fs| {
+                card_page(&state, &ctx, &id, fs, kind.as_str())
+            })
+            .await
         }
     }
 }
@@ -277,34 +272,23 @@ pub async fn counter(
     PagePath(id): PagePath<String>,
     PageQuery(p): PageQuery<CounterParams>,
 ) -> PageResult<Response> {
-    let card = state.cards.card(&id).await?;
-    let back = format!("/cards/{}", card.public_id);
-    // Signed-in people know who they are; guests type a name first.
-    let admission = match ctx.user.as_ref() {
-        Some(u) => match state.cards.enter_counter(Some(u), &id, "").await {
-            Ok(a) => Some(a),
-            Err(DomainError::Conflict(_)) => None,
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    let open = admission.is_some() || state.cards.counter_state(&id).await?;
-    if !open {
+    // Signed-in people know who they are (their ticket comes with the
+    // page); guests type a name first.
+    let entry = state.cards.counter_entry(ctx.user.as_ref(), &id).await?;
+    let card = entry.card;
+    if !entry.open {
         let mut r = render(&CounterClosed { ctx: &ctx, card });
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    let room = match &admission {
-        Some(a) => a.room.clone(),
-        None => state.rooms.counter_room(&card.counter_room).await?,
-    };
+    let back = format!("/cards/{}", card.public_id);
     let config = super::meetings::script_config(&state, ctx.lang);
     Ok(render(&CounterView {
         ctx: &ctx,
         at: local_path(&p.at, &back),
         card,
-        room,
-        admission,
+        room: entry.room,
+        admission: entry.admission,
         back,
         config,
     }))
@@ -384,8 +368,12 @@ async fn office_page(
     q: &str,
     form: Option<FormState>,
 ) -> PageResult<Response> {
-    let (card, requests) = state.cards.requests(user, id).await?;
-    let (_, team) = state.cards.team(user, id).await?;
+    let BackOffice {
+        card,
+        team,
+        requests,
+        counter_open,
+    } = state.cards.back_office(user, id).await?;
     let tab = match tab {
         "team" | "card" | "history" => tab,
         _ => "requests",
@@ -428,7 +416,6 @@ async fn office_page(
             Err(e) => return Err(e.into()),
         }
     }
-    let counter_open = state.cards.counter_state(id).await?;
     Ok(render(&OfficeView {
         ctx,
         me: user.id,
@@ -586,29 +573,6 @@ pub async fn update(
     }
 }
 
-/// Reads a multipart upload's `file` after checking its `_csrf` field.
-async fn upload(ctx: &Ctx, mut multipart: Multipart) -> PageResult<Vec<u8>> {
-    let err = |e: axum::extract::multipart::MultipartError| -> crate::error::PageError {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            WebError::PayloadTooLarge.into()
-        } else {
-            WebError::MalformedJson(e.body_text()).into()
-        }
-    };
-    let (mut csrf, mut file) = (String::new(), Vec::new());
-    while let Some(field) = multipart.next_field().await.map_err(err)? {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.map_err(err)?,
-            Some("file") => file = field.bytes().await.map_err(err)?.to_vec(),
-            _ => {}
-        }
-    }
-    if !domain::token::secrets_equal(&csrf, &ctx.csrf) {
-        return Err(WebError::Csrf.into());
-    }
-    Ok(file)
-}
-
 pub async fn set_logo(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -617,7 +581,7 @@ pub async fn set_logo(
     PagePath(id): PagePath<String>,
     multipart: Multipart,
 ) -> PageResult<Response> {
-    let bytes = upload(&ctx, multipart).await?;
+    let bytes = Upload::read(&ctx, multipart).await?.bytes;
     match state.cards.set_logo(&user, &id, &bytes).await {
         Ok(()) => done(jar, "card_logo_saved", &format!("/cards/{id}/office?tab=card")),
         Err(e) => {
@@ -705,7 +669,7 @@ pub async fn maintain_logo(
     PagePath(token): PagePath<String>,
     multipart: Multipart,
 ) -> PageResult<Response> {
-    let bytes = upload(&ctx, multipart).await?;
+    let bytes = Upload::read(&ctx, multipart).await?.bytes;
     match state.cards.logo_by_link(&token, &bytes).await {
         Ok(()) => done(jar, "card_logo_saved", &format!("/maintain/{token}")),
         Err(e) => {

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
@@ -13,9 +12,9 @@ use serde::Deserialize;
 
 use super::{done_with, error_text, nav, SecNav};
 use crate::context::Ctx;
-use crate::error::{PageResult, WebError};
+use crate::error::PageResult;
 use crate::extract::{PagePath, PageUser};
-use crate::forms::CsrfForm;
+use crate::forms::{CsrfForm, Upload};
 use crate::pages::portal::{shown_in_form, with_status};
 use crate::pages::render;
 use crate::state::AppState;
@@ -72,38 +71,16 @@ pub async fn page(
     import_page(&state, &ctx, &user, AccountId(account), None, None, String::new()).await
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::PayloadTooLarge
-    } else {
-        WebError::MalformedJson(e.body_text())
-    }
-}
-
 /// The uploaded file (multipart, with the form's `_csrf` field checked).
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
     PageUser(user): PageUser,
     PagePath(account): PagePath<i64>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult<Response> {
     let account = AccountId(account);
-    let (mut csrf, mut file, mut file_name) = (String::new(), None, String::new());
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("_csrf") => csrf = field.text().await.map_err(multipart_error)?,
-            Some("file") => {
-                file_name = field.file_name().unwrap_or("").to_string();
-                file = Some(field.bytes().await.map_err(multipart_error)?);
-            }
-            _ => {}
-        }
-    }
-    if !domain::token::secrets_equal(&csrf, &ctx.csrf) {
-        return Err(WebError::Csrf.into());
-    }
-    let bytes = file.unwrap_or_default();
+    let Upload { bytes, file_name } = Upload::read(&ctx, multipart).await?;
     if bytes.is_empty() {
         let notice = ctx.t("secretary.import.no_file");
         let page = import_page(&state, &ctx, &user, account, Some(notice), None, String::new()).await?;
