@@ -66,6 +66,10 @@ pub struct SettingsArgs {
     /// Seconds a room member whose connection dropped keeps their place [default: 15].
     #[arg(long, env = "KONTOR_ROOM_GRACE_SECS", global = true, value_name = "SECS")]
     pub room_grace_secs: Option<u64>,
+    /// The phone number callers dial for conference rooms, as shown to users,
+    /// e.g. "+49 30 1234 5678" [default: none; the demo shows an example].
+    #[arg(long, env = "KONTOR_DIAL_IN", global = true, value_name = "NUMBER")]
+    pub dial_in: Option<String>,
 }
 
 /// The same keys as a TOML file.
@@ -87,6 +91,7 @@ struct FileSettings {
     outbox_lease_secs: Option<u64>,
     ice_servers: Option<String>,
     room_grace_secs: Option<u64>,
+    dial_in: Option<String>,
 }
 
 const KNOWN_ENV: &[&str] = &[
@@ -106,6 +111,7 @@ const KNOWN_ENV: &[&str] = &[
     "KONTOR_OUTBOX_LEASE_SECS",
     "KONTOR_ICE_SERVERS",
     "KONTOR_ROOM_GRACE_SECS",
+    "KONTOR_DIAL_IN",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +139,8 @@ pub struct Settings {
     /// RTCIceServer objects for the browsers (checked at start).
     pub ice_servers: serde_json::Value,
     pub room_grace: Duration,
+    /// The conference dial-in number shown to users (empty: none).
+    pub dial_in: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +219,19 @@ impl Settings {
             None => serde_json::Value::Array(Vec::new()),
             Some(text) => parse_ice_servers(&text)?,
         };
+        let demo = pick!(demo).unwrap_or(false);
+        let dial_in = match pick!(dial_in) {
+            Some(number) => {
+                let number = number.trim().to_string();
+                let allowed = |c: char| c.is_ascii_digit() || " +-/()".contains(c);
+                if !number.chars().all(allowed) || number.chars().filter(char::is_ascii_digit).count() > 15 {
+                    return Err(err(format!("dial-in: {number:?} is not a phone number")));
+                }
+                number
+            }
+            None if demo => "+49 30 5557 0100".into(),
+            None => String::new(),
+        };
         let grace = pick!(room_grace_secs).unwrap_or(15);
         if !(1..=3600).contains(&grace) {
             return Err(err("room-grace-secs: must be between 1 and 3600"));
@@ -226,11 +247,12 @@ impl Settings {
             log_level: pick!(log_level).unwrap_or_else(|| "info".into()),
             log_format,
             dev,
-            demo: pick!(demo).unwrap_or(false),
+            demo,
             outbox_poll: Duration::from_millis(poll),
             outbox_lease: Duration::from_secs(lease),
             ice_servers,
             room_grace: Duration::from_secs(grace),
+            dial_in,
         })
     }
 

@@ -165,8 +165,30 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
             cards(s, op, &people).await?;
         }
     }
+    conference(s, &people).await?;
     tracing::info!("demo: seeded 3 customer accounts and 6 logins (password {DEMO_PASSWORD})");
     Ok(true)
+}
+
+/// Demo PINs of Anna's conference room (moderator, participant).
+pub const DEMO_PINS: (&str, &str) = ("4711", "9051");
+
+/// Every customer's personal conference room; Anna's PINs are set, the
+/// others see the first-login PIN page.
+async fn conference(s: &Services, people: &[User]) -> anyhow::Result<()> {
+    for user in people.iter().filter(|u| u.platform_role.is_none()) {
+        let room = s.conference.provision(user).await?;
+        if user.first_name == "Anna" {
+            s.conference.set_pins(user, DEMO_PINS.0, DEMO_PINS.1).await?;
+            tracing::info!(
+                number = %room.number.grouped(),
+                moderator_pin = DEMO_PINS.0,
+                participant_pin = DEMO_PINS.1,
+                "demo: Anna's conference room"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The virtual secretary of Mustermann AG: settings (transfer tariff, set by

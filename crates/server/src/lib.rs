@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use domain::accounts::AccountService;
 use domain::calls::{CallService, LocalHub};
 use domain::cards::CardService;
+use domain::conference::ConferenceService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -43,6 +44,8 @@ pub struct Services {
     /// This node's room connections.
     pub room_bus: Arc<LocalBus>,
     pub cards: CardService,
+    /// Personal conference rooms.
+    pub conference: ConferenceService,
 }
 
 impl Services {
@@ -62,6 +65,13 @@ impl Services {
         let secretary = SecretaryService::new(shared.clone(), shared.clone(), shared.clone(), env.clone());
         let rooms = RoomService::new(shared.clone(), engine, env.clone());
         let cards = CardService::new(
+            shared.clone(),
+            shared.clone(),
+            shared.clone(),
+            rooms.clone(),
+            env.clone(),
+        );
+        let conference = ConferenceService::new(
             shared.clone(),
             shared.clone(),
             shared.clone(),
@@ -92,6 +102,7 @@ impl Services {
             rooms,
             room_bus,
             cards,
+            conference,
             db,
             env,
         }
@@ -160,7 +171,8 @@ impl Running {
 /// Starts HTTP server and outbox worker; `settings.listen` may use port 0.
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let db = Db::open(&settings.database_url).await?;
-    let services = Services::with_rooms(db.clone(), &settings.base_url, clock.clone(), settings.engine_config());
+    let mut services = Services::with_rooms(db.clone(), &settings.base_url, clock.clone(), settings.engine_config());
+    services.conference = services.conference.clone().with_dial_in(&settings.dial_in);
     if settings.demo {
         demo::seed(&services).await.context("demo data")?;
     }
@@ -189,6 +201,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         hub: services.hub.clone(),
         rooms: services.rooms.clone(),
         cards: services.cards.clone(),
+        conference: services.conference.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)

@@ -7,6 +7,7 @@
 mod accounts;
 mod calls;
 mod cards;
+mod conference;
 mod db;
 mod error;
 mod identity;

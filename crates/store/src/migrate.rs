@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "calls", include_str!("../migrations/0005_calls.sql")),
     (6, "rooms", include_str!("../migrations/0006_rooms.sql")),
     (7, "cards", include_str!("../migrations/0007_cards.sql")),
+    (8, "conference", include_str!("../migrations/0008_conference.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -6,11 +6,11 @@ use kernel::{DomainResult, Timestamp, UserId};
 use crate::db::Db;
 use crate::error::MapDb;
 
-const ROOM_COLUMNS: &str = "id, public_id, kind, title, owner_id, max_members, wait_for_host, \
-    end_if_nobody_joins_ms, locked, created_at, joined_at, ended_at";
+pub(crate) const ROOM_COLUMNS: &str = "id, public_id, kind, title, owner_id, max_members, wait_for_host, \
+    end_if_nobody_joins_ms, locked, permanent, host_leave_grace_ms, created_at, joined_at, ended_at";
 
 #[derive(sqlx::FromRow)]
-struct RoomRow {
+pub(crate) struct RoomRow {
     id: i64,
     public_id: String,
     kind: String,
@@ -20,6 +20,8 @@ struct RoomRow {
     wait_for_host: i64,
     end_if_nobody_joins_ms: Option<i64>,
     locked: i64,
+    permanent: i64,
+    host_leave_grace_ms: Option<i64>,
     created_at: i64,
     joined_at: Option<i64>,
     ended_at: Option<i64>,
@@ -37,6 +39,8 @@ impl From<RoomRow> for RoomRecord {
             wait_for_host: r.wait_for_host != 0,
             end_if_nobody_joins_ms: r.end_if_nobody_joins_ms,
             locked: r.locked != 0,
+            permanent: r.permanent != 0,
+            host_leave_grace_ms: r.host_leave_grace_ms,
             created_at: Timestamp(r.created_at),
             joined_at: r.joined_at.map(Timestamp),
             ended_at: r.ended_at.map(Timestamp),
@@ -57,22 +61,8 @@ struct LineRow {
 #[async_trait]
 impl RoomStore for Db {
     async fn create_room(&self, room: &NewRoom) -> DomainResult<RoomRecord> {
-        let row: RoomRow = sqlx::query_as(&format!(
-            "INSERT INTO rooms (public_id, kind, title, owner_id, max_members, wait_for_host, \
-             end_if_nobody_joins_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ROOM_COLUMNS}"
-        ))
-        .bind(&room.public_id)
-        .bind(&room.kind)
-        .bind(&room.title)
-        .bind(room.owner_id.map(|u| u.0))
-        .bind(room.rules.max_members as i64)
-        .bind(room.rules.wait_for_host as i64)
-        .bind(room.rules.end_if_nobody_joins_ms)
-        .bind(room.created_at.millis())
-        .fetch_one(self.pool())
-        .await
-        .db()?;
-        Ok(row.into())
+        let mut conn = self.pool().acquire().await.db()?;
+        insert_room(&mut conn, room).await
     }
 
     async fn room(&self, public_id: &str) -> DomainResult<Option<RoomRecord>> {
@@ -148,6 +138,20 @@ impl RoomStore for Db {
                         .await
                         .db()?;
                 }
+                RoomWrite::Reset { room } => {
+                    // Lines of this batch belong to the conference that is over.
+                    lines.retain(|(r, _)| r != room);
+                    sqlx::query("UPDATE rooms SET locked = 0 WHERE id = $1")
+                        .bind(*room)
+                        .execute(&mut *tx.tx)
+                        .await
+                        .db()?;
+                    sqlx::query("DELETE FROM room_messages WHERE room_id = $1")
+                        .bind(*room)
+                        .execute(&mut *tx.tx)
+                        .await
+                        .db()?;
+                }
                 RoomWrite::Ended { room, at } => {
                     insert_lines(&mut tx.tx, &mut lines).await?;
                     sqlx::query("UPDATE rooms SET ended_at = COALESCE(ended_at, $1) WHERE id = $2")
@@ -180,6 +184,29 @@ impl RoomStore for Db {
             .db()?;
         Ok(secret)
     }
+}
+
+/// Inserts a room (also inside other features' transactions).
+pub(crate) async fn insert_room(conn: &mut sqlx::AnyConnection, room: &NewRoom) -> DomainResult<RoomRecord> {
+    let row: RoomRow = sqlx::query_as(&format!(
+        "INSERT INTO rooms (public_id, kind, title, owner_id, max_members, wait_for_host, \
+         end_if_nobody_joins_ms, permanent, host_leave_grace_ms, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {ROOM_COLUMNS}"
+    ))
+    .bind(&room.public_id)
+    .bind(&room.kind)
+    .bind(&room.title)
+    .bind(room.owner_id.map(|u| u.0))
+    .bind(room.rules.max_members as i64)
+    .bind(room.rules.wait_for_host as i64)
+    .bind(room.rules.end_if_nobody_joins_ms)
+    .bind(room.rules.permanent as i64)
+    .bind(room.rules.host_leave_grace_ms)
+    .bind(room.created_at.millis())
+    .fetch_one(&mut *conn)
+    .await
+    .db()?;
+    Ok(row.into())
 }
 
 /// Rows per INSERT: 7 parameters each, well below SQLite's limit.

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use domain::accounts::AccountService;
 use domain::calls::{CallService, LocalHub};
 use domain::cards::CardService;
+use domain::conference::ConferenceService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
 use domain::portal::PortalService;
@@ -49,10 +50,22 @@ pub struct AppState {
     pub rooms: RoomService,
     /// Company cards, and networking through `cards.network()`.
     pub cards: CardService,
+    pub conference: ConferenceService,
     pub readiness: Arc<dyn Readiness>,
 }
 
 impl AppState {
+    /// A person finished their registration or invitation: customers get
+    /// their conference room and its welcome e-mail. A failure is logged;
+    /// the room is handed out on their first visit of the center instead.
+    pub async fn activated(&self, user: &domain::identity::User) {
+        if user.platform_role.is_none() {
+            if let Err(e) = self.conference.provision(user).await {
+                tracing::error!(error = %e, user = user.id.0, "handing out the conference room");
+            }
+        }
+    }
+
     /// What happens on every sign-in besides the session: a person whose
     /// e-mail is a card's contact becomes its first team member. A failure
     /// here is logged, not shown: signing in must not depend on it.

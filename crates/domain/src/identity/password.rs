@@ -11,7 +11,7 @@ pub const ITERATIONS: u32 = 2;
 pub const LANES: u32 = 1;
 pub const MIN_LENGTH: usize = 12;
 
-fn hasher() -> Argon2<'static> {
+pub(crate) fn hasher() -> Argon2<'static> {
     let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("valid argon2 params");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }

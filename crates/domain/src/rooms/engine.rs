@@ -85,6 +85,14 @@ pub struct Connection {
 }
 
 /// Shared handle to the engine; cheap to clone.
+/// How many are in a room and waiting, and whether it is locked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LiveRoom {
+    pub present: usize,
+    pub waiting: usize,
+    pub locked: bool,
+}
+
 #[derive(Clone)]
 pub struct RoomEngine {
     inner: Arc<Inner>,
@@ -288,6 +296,29 @@ impl RoomEngine {
     }
 
     /// Rooms live on this node, for monitoring and tests.
+    /// A room's live state on this node (nothing live: empty, unlocked).
+    pub fn live(&self, public_id: &str) -> LiveRoom {
+        let cell = self
+            .inner
+            .cells
+            .lock()
+            .unwrap()
+            .get(public_id)
+            .and_then(|s| s.get().cloned());
+        let Some(cell) = cell else {
+            return LiveRoom::default();
+        };
+        let state = cell.state.lock().unwrap();
+        if state.unloaded {
+            return LiveRoom::default();
+        }
+        LiveRoom {
+            present: state.room.present_ids().len(),
+            waiting: state.room.waiting(),
+            locked: state.room.is_locked(),
+        }
+    }
+
     pub fn live_rooms(&self) -> usize {
         self.inner.cells.lock().unwrap().len()
     }
@@ -352,6 +383,7 @@ impl RoomEngine {
             state.conns.insert(grant.member.clone(), id);
             self.inner.bus.attach(public_id, &grant.member, Conn { id, tx });
             self.deliver(&cell, &state, out);
+            self.settle(&cell, &mut state, now);
             drop(state);
             return Ok(Connection {
                 room: public_id.to_string(),
@@ -389,6 +421,9 @@ impl RoomEngine {
         if let Some(member) = removed {
             self.drop_member(cell, &mut state, &member);
         }
+        if !state.unloaded {
+            self.settle(cell, &mut state, now);
+        }
         Ok(())
     }
 
@@ -398,15 +433,36 @@ impl RoomEngine {
             self.inner.bus.detach(&cell.record.public_id, member, id);
         }
         if state.room.is_empty() {
+            if cell.record.permanent {
+                // The conference is over when the last one left.
+                self.write(RoomWrite::Reset { room: cell.record.id });
+            }
             self.unload(cell, state);
+        }
+    }
+
+    /// Applies the moderator-leave rule after a change; ends the
+    /// conference when its countdown ran out.
+    fn settle(&self, cell: &Arc<Cell>, state: &mut CellState, now: i64) {
+        let out = state.room.host_rule(now);
+        if state.room.is_ended() {
+            self.end(cell, state, out, now);
+        } else {
+            self.deliver(cell, state, out);
         }
     }
 
     fn end(&self, cell: &Arc<Cell>, state: &mut CellState, out: Out, now: i64) {
         self.deliver(cell, state, out);
-        self.write(RoomWrite::Ended {
-            room: cell.record.id,
-            at: Timestamp(now),
+        // A permanent room only ends this conference: it is emptied and
+        // starts afresh (unlocked, no chat) with the next arrival.
+        self.write(if cell.record.permanent {
+            RoomWrite::Reset { room: cell.record.id }
+        } else {
+            RoomWrite::Ended {
+                room: cell.record.id,
+                at: Timestamp(now),
+            }
         });
         for (member, id) in state.conns.drain() {
             self.inner.bus.detach(&cell.record.public_id, &member, id);
@@ -436,6 +492,9 @@ impl RoomEngine {
             let out = state.room.leave(&conn.member, LeaveReason::Gone);
             engine.deliver(&cell, &state, out);
             engine.drop_member(&cell, &mut state, &conn.member);
+            if !state.unloaded {
+                engine.settle(&cell, &mut state, engine.now());
+            }
         });
     }
 
@@ -447,7 +506,7 @@ impl RoomEngine {
             cells.values().filter_map(|s| s.get().cloned()).collect()
         };
         for cell in cells {
-            if cell.record.end_if_nobody_joins_ms.is_none() {
+            if cell.record.end_if_nobody_joins_ms.is_none() && cell.record.host_leave_grace_ms.is_none() {
                 continue;
             }
             let mut state = cell.state.lock().unwrap();
@@ -456,6 +515,8 @@ impl RoomEngine {
             }
             if let Some(out) = state.room.expire(now) {
                 self.end(&cell, &mut state, out, now);
+            } else if state.room.host_countdown() {
+                self.settle(&cell, &mut state, now);
             }
         }
     }

@@ -15,7 +15,7 @@ mod room;
 mod service;
 
 pub use bus::{Conn, ConnId, Frame, LocalBus, RoomBus, CONNECTION_QUEUE};
-pub use engine::{error_frame, Closed, Connection, EngineConfig, RoomEngine};
+pub use engine::{error_frame, Closed, Connection, EngineConfig, LiveRoom, RoomEngine};
 pub use grant::{Grant, GrantKey, GRANT_TTL_MS};
 pub use model::{NewRoom, RoomRecord, RoomStore, RoomWrite};
 pub use room::{Out, Room, RoomRules, To, CHAT_BURST, CHAT_WINDOW_MS, HISTORY};

@@ -25,6 +25,11 @@ pub struct RoomRecord {
     /// Ends this long after creation when nobody but the host came.
     pub end_if_nobody_joins_ms: Option<i64>,
     pub locked: bool,
+    /// Outlives its conferences (personal conference rooms, info counters).
+    pub permanent: bool,
+    /// The moderator-leave rule: the conference ends this long after the
+    /// last host left (`None`: no such rule).
+    pub host_leave_grace_ms: Option<i64>,
     #[schema(value_type = i64)]
     pub created_at: Timestamp,
     /// First arrival of someone other than the host.
@@ -40,6 +45,8 @@ impl RoomRecord {
             max_members: self.max_members,
             wait_for_host: self.wait_for_host,
             end_if_nobody_joins_ms: self.end_if_nobody_joins_ms,
+            host_leave_grace_ms: self.host_leave_grace_ms,
+            permanent: self.permanent,
         }
     }
 }
@@ -62,6 +69,8 @@ pub enum RoomWrite {
     Locked { room: i64, locked: bool },
     Joined { room: i64, at: Timestamp },
     Ended { room: i64, at: Timestamp },
+    /// A permanent room's conference is over: unlocked, chat cleared.
+    Reset { room: i64 },
 }
 
 /// Storage of rooms and their chat.

@@ -134,6 +134,13 @@ pub enum ServerMessage {
     Ended {
         reason: EndReason,
     },
+    /// The last host left; the conference ends at `ends_at` (ms since
+    /// epoch) unless a host comes back.
+    HostLeft {
+        ends_at: i64,
+    },
+    /// A host is back: the countdown is off.
+    HostBack,
     Pong,
     Error {
         code: ErrorCode,
@@ -157,6 +164,8 @@ pub enum EndReason {
     Host,
     /// Its lifetime rule ran out (e.g. nobody came).
     Expired,
+    /// The moderator left and did not come back within the room's grace period.
+    HostLeft,
 }
 
 /// Stable error codes of error frames.

@@ -27,6 +27,13 @@ pub struct RoomRules {
     pub wait_for_host: bool,
     /// The room ends when nobody joined within this many ms of its creation.
     pub end_if_nobody_joins_ms: Option<i64>,
+    /// After the last host left (with others still there) the conference
+    /// ends this many ms later unless a host comes back (0: at once);
+    /// `None`: no such rule (meetings, the info counter).
+    pub host_leave_grace_ms: Option<i64>,
+    /// The room outlives its conferences (a personal conference room):
+    /// ending sends everyone out, and the next arrival starts afresh.
+    pub permanent: bool,
 }
 
 impl Default for RoomRules {
@@ -35,6 +42,8 @@ impl Default for RoomRules {
             max_members: 8,
             wait_for_host: false,
             end_if_nobody_joins_ms: None,
+            host_leave_grace_ms: None,
+            permanent: false,
         }
     }
 }
@@ -75,6 +84,10 @@ pub struct Room {
     members: Vec<Member>,
     history: VecDeque<ChatLine>,
     next_chat_id: u64,
+    /// A host was present in this conference (the leave rule applies only then).
+    host_was_here: bool,
+    /// Since when no host is present, while the leave rule counts down.
+    host_gone_since: Option<i64>,
 }
 
 impl Room {
@@ -88,6 +101,8 @@ impl Room {
             members: Vec::new(),
             history: VecDeque::new(),
             next_chat_id: 1,
+            host_was_here: false,
+            host_gone_since: None,
         }
     }
 
@@ -163,6 +178,11 @@ impl Room {
 
     fn host_present(&self) -> bool {
         self.present().any(|m| m.view.role == Role::Host)
+    }
+
+    /// Members waiting for the host.
+    pub fn waiting(&self) -> usize {
+        self.waiting_count()
     }
 
     fn waiting_count(&self) -> usize {
@@ -289,6 +309,46 @@ impl Room {
         }
         self.ended = true;
         Some(Self::ended_frames(EndReason::Expired))
+    }
+
+    /// Applies the moderator-leave rule after a change at `now`: starts the
+    /// countdown when the last host left (others still here), cancels it
+    /// when a host is back, and ends the conference when it ran out.
+    pub fn host_rule(&mut self, now: i64) -> Out {
+        let mut out = Vec::new();
+        let Some(grace) = self.rules.host_leave_grace_ms else {
+            return out;
+        };
+        if self.ended {
+            return out;
+        }
+        if self.host_present() {
+            self.host_was_here = true;
+            if self.host_gone_since.take().is_some() {
+                out.push((To::Present, ServerMessage::HostBack));
+            }
+            return out;
+        }
+        if !self.host_was_here || self.members.is_empty() {
+            self.host_gone_since = None;
+            return out;
+        }
+        let since = *self.host_gone_since.get_or_insert_with(|| {
+            let ends_at = now + grace;
+            out.push((To::Present, ServerMessage::HostLeft { ends_at }));
+            out.push((To::Waiting, ServerMessage::HostLeft { ends_at }));
+            now
+        });
+        if now - since >= grace {
+            self.ended = true;
+            out.extend(Self::ended_frames(EndReason::HostLeft));
+        }
+        out
+    }
+
+    /// A host-leave countdown is running.
+    pub fn host_countdown(&self) -> bool {
+        self.host_gone_since.is_some()
     }
 
     /// Ends the room from outside (the owning feature), like a host's `end`.

@@ -124,7 +124,10 @@ impl RoomService {
             kind: "counter".into(),
             title: title.to_string(),
             owner_id: None,
-            rules: RoomRules::default(),
+            rules: RoomRules {
+                permanent: true,
+                ..RoomRules::default()
+            },
             created_at: self.env.clock.now(),
         };
         self.store.create_room(&room).await

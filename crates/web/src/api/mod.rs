@@ -4,6 +4,7 @@
 mod accounts;
 mod calls;
 mod cards;
+mod conference;
 mod docs;
 mod outbox;
 mod portal;
@@ -41,6 +42,7 @@ use crate::state::AppState;
         (name = "calls", description = "Virtual secretary, agent side: call intake for telephone systems (API token), agent queue and call screen, call notes, statistics, service numbers, API tokens. Live updates: WebSockets at /api/v1/agent/live and /api/v1/accounts/{id}/calls/live (see docs/calls.md)"),
         (name = "rooms", description = "Realtime rooms and meetings: open a meeting, get a join grant, then talk the room protocol over the WebSocket /api/v1/rooms/{id}/live (docs/realtime-protocol.md)"),
         (name = "cards", description = "Company cards: directory, public card, visitor requests, back office (team, standby, requests, history, maintenance link), maintenance-link edits, Info Counter entry; networking: profile settings, person search, chat, shares, notifications"),
+        (name = "conference", description = "Conference center: the customer's personal room (permanent number, moderator and participant PINs, moderator-leave rule, dial-in block) and joining by number and PIN; then the room protocol over /api/v1/rooms/{id}/live (docs/conference.md)"),
         (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
 )]
@@ -146,6 +148,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rooms::end))
         .routes(routes!(rooms::entry))
         .routes(routes!(rooms::join))
+        .routes(routes!(conference::get))
+        .routes(routes!(conference::set_pins))
+        .routes(routes!(conference::set_settings))
+        .routes(routes!(conference::entry))
+        .routes(routes!(conference::join))
         .routes(routes!(cards::directory, cards::create))
         .routes(routes!(cards::get, cards::update))
         .routes(routes!(cards::submit_request, cards::requests))

@@ -212,6 +212,7 @@ pub async fn activate(State(state): State<AppState>, ApiJson(a): ApiJson<Activat
         .portal
         .activate(&a.token, a.accept_terms, a.accept_privacy, &a.password)
         .await?;
+    state.activated(&user).await;
     Ok(Json(user))
 }
 

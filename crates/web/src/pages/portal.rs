@@ -402,11 +402,14 @@ pub async fn welcome_submit(
                 return Ok(refused(WelcomeStep::Password, "password_repeat", "passwords_differ"));
             }
             match state.portal.activate(&token, terms, privacy, &f.password).await {
-                Ok(_) => Ok((
+                Ok(user) => {
+                    state.activated(&user).await;
+                    Ok((
                     jar.add(Flash::cookie("success", "registration_finished")),
                     Redirect::to("/login"),
                 )
-                    .into_response()),
+                    .into_response())
+                }
                 Err(e) => {
                     if let Some(code) = link_error_code(&e) {
                         return Ok(link_problem(&ctx, LinkFlow::Welcome, code));
