@@ -199,3 +199,29 @@
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, 30000);
 })();
+
+// Copy buttons: data-copy names the element whose text is copied.
+document.addEventListener("click", (e) => {
+  const button = e.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = source.value ?? source.textContent;
+  const done = () => {
+    const label = button.textContent;
+    button.textContent = button.dataset.copied || label;
+    setTimeout(() => { button.textContent = label; }, 2000);
+  };
+  if (navigator.clipboard) navigator.clipboard.writeText(text).then(done, () => { source.select?.(); });
+  else { source.select?.(); document.execCommand?.("copy"); done(); }
+});
+
+// A PIN typed next to an invitation text fills its placeholder, on this page only.
+for (const input of document.querySelectorAll("[data-pin-fill]")) {
+  const target = document.querySelector(input.dataset.pinFill);
+  if (!target) continue;
+  input.addEventListener("input", () => {
+    const pin = input.value.replace(/\D/g, "");
+    target.value = target.dataset.template.replace(input.dataset.placeholder, pin || input.dataset.placeholder);
+  });
+}

@@ -215,6 +215,21 @@ impl ConferenceService {
         self.provision(user).await
     }
 
+    /// The conference whose room has this public id (the page after the
+    /// join page; the id is random, so this reveals no room number).
+    pub async fn by_room(&self, public_id: &str) -> DomainResult<ConferenceRecord> {
+        let room = self
+            .rooms
+            .room_of_kind(public_id, "conference")
+            .await?
+            .and_then(|r| r.owner_id)
+            .ok_or(DomainError::not_found("room"))?;
+        self.store
+            .conference_of(room)
+            .await?
+            .ok_or(DomainError::not_found("room"))
+    }
+
     /// What the owner sees about their room.
     pub fn view(&self, rec: &ConferenceRecord) -> ConferenceView {
         ConferenceView {

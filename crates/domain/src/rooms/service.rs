@@ -142,6 +142,11 @@ impl RoomService {
             .ok_or(DomainError::not_found("room"))
     }
 
+    /// A room of the given kind by its public id.
+    pub async fn room_of_kind(&self, public_id: &str, kind: &str) -> DomainResult<Option<RoomRecord>> {
+        Ok(self.store.room(public_id).await?.filter(|r| r.kind == kind))
+    }
+
     /// Who is present in a room on this node now.
     pub fn present(&self, public_id: &str) -> Vec<MemberId> {
         self.engine.present(public_id)

@@ -282,7 +282,7 @@ pub async fn counter(
         return Ok(r);
     }
     let back = format!("/cards/{}", card.public_id);
-    let config = super::meetings::script_config(&state, ctx.lang);
+    let config = super::meetings::script_config(&state, ctx.lang, "counter");
     Ok(render(&CounterView {
         ctx: &ctx,
         at: local_path(&p.at, &back),

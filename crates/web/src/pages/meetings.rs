@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::identity::User;
+use domain::conference::DialIn;
 use domain::rooms::{Admission, MeetingInput, RoomRecord};
 use kernel::Lang;
 use serde::Deserialize;
@@ -92,30 +93,69 @@ static SCRIPT_KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The JSON block the room script reads (`</` escaped for the script tag).
-pub(crate) fn script_config(state: &AppState, lang: Lang) -> String {
-    let texts: BTreeMap<&str, String> = SCRIPT_KEYS
+/// Conference wording ("moderator", "conference") over the room texts:
+/// every `conference.js.*` key of locales/conference.yml.
+static CONFERENCE_KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    include_str!("../../../../locales/conference.yml")
+        .lines()
+        .filter_map(|l| l.strip_prefix("conference.js.")?.split_once(':').map(|(k, _)| k))
+        .collect()
+});
+
+/// The JSON block the room script reads (`</` escaped for the script tag),
+/// with the wording of the room's kind.
+pub(crate) fn script_config(state: &AppState, lang: Lang, kind: &str) -> String {
+    let mut texts: BTreeMap<&str, String> = SCRIPT_KEYS
         .iter()
         .map(|k| (*k, kernel::tr(lang, &format!("rooms.js.{k}"))))
         .collect();
+    if kind == "conference" {
+        for k in CONFERENCE_KEYS.iter() {
+            texts.insert(k, kernel::tr(lang, &format!("conference.js.{k}")));
+        }
+    }
     serde_json::json!({ "ice_servers": state.config.ice_servers, "texts": texts })
         .to_string()
         .replace("</", "<\\/")
 }
 
+/// The room page of every feature (meetings, conference rooms).
 #[derive(Template)]
 #[template(path = "rooms/room.html")]
-struct RoomPage<'a> {
-    ctx: &'a Ctx,
-    room: RoomRecord,
+pub(crate) struct RoomPage<'a> {
+    pub ctx: &'a Ctx,
+    pub room: RoomRecord,
     /// Present when the page already knows who enters (host, signed-in user).
-    admission: Option<Admission>,
+    pub admission: Option<Admission>,
     /// The invitation code (guests send it with their name).
-    code: String,
+    pub code: String,
     /// The invitation link, for the host's copy button.
-    invite: String,
-    back: &'static str,
-    config: String,
+    pub invite: String,
+    /// Where a guest without a grant gets one: an API endpoint (meetings)
+    /// or, with `join_page`, a page to go to (conference rooms).
+    pub join: String,
+    pub join_page: String,
+    pub dial_in: Option<DialIn>,
+    pub back: &'static str,
+    pub config: String,
+}
+
+impl<'a> RoomPage<'a> {
+    /// A meeting's page.
+    fn meeting(state: &AppState, ctx: &'a Ctx, room: RoomRecord, admission: Option<Admission>) -> Self {
+        RoomPage {
+            ctx,
+            join: format!("/api/v1/meetings/{}/join", room.public_id),
+            room,
+            admission,
+            code: String::new(),
+            invite: String::new(),
+            join_page: String::new(),
+            dial_in: None,
+            back: "/meetings",
+            config: script_config(state, ctx.lang, "meeting"),
+        }
+    }
 }
 
 /// The host's room page.
@@ -128,13 +168,8 @@ pub async fn host(
     let admission = state.rooms.host(&user, &id).await?;
     let invite = state.rooms.invite_link(&admission.room).await?;
     Ok(render(&RoomPage {
-        ctx: &ctx,
-        room: admission.room.clone(),
-        admission: Some(admission),
-        code: String::new(),
         invite,
-        back: "/meetings",
-        config: script_config(&state, ctx.lang),
+        ..RoomPage::meeting(&state, &ctx, admission.room.clone(), Some(admission))
     }))
 }
 
@@ -160,13 +195,9 @@ pub async fn invited(
         None => (state.rooms.invitation(&id, &q.k).await?, None),
     };
     let mut page = render(&RoomPage {
-        ctx: &ctx,
-        room,
-        admission,
         code: q.k,
-        invite: String::new(),
         back: if ctx.user.is_some() { "/meetings" } else { "/" },
-        config: script_config(&state, ctx.lang),
+        ..RoomPage::meeting(&state, &ctx, room, admission)
     });
     // The code is in the URL; keep it out of Referer headers.
     page.headers_mut()

@@ -7,6 +7,7 @@ mod auth;
 mod cards;
 mod dev;
 mod home;
+mod conference;
 mod meetings;
 mod network;
 mod operator;
@@ -94,6 +95,13 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}", get(meetings::host))
         .route("/meetings/{id}/end", post(meetings::end))
         .route("/m/{id}", get(meetings::invited))
+        .route("/conference", get(conference::center))
+        .route("/conference/setup", get(conference::setup).post(conference::setup_submit))
+        .route("/conference/pins", post(conference::change_pins))
+        .route("/conference/settings", post(conference::settings))
+        .route("/conference/room", get(conference::owner_room))
+        .route("/conference/live/{id}", get(conference::live))
+        .route("/join", get(conference::join_page).post(conference::join_submit))
         .route("/cards", get(cards::directory))
         .route("/cards/{id}", get(cards::card))
         .route("/cards/{id}/requests", post(cards::submit_request))

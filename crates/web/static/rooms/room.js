@@ -18,6 +18,13 @@ const typingInField = () => /INPUT|TEXTAREA|SELECT/.test(document.activeElement?
 const icon = (name) => `<svg class="ic ic-sm" aria-hidden="true"><use href="#i-${name}"/></svg>`;
 const initials = (name) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
 
+// A join page hands the grant over in the fragment (never sent to the
+// server or in a Referer); keep it for reloads, then clear the address.
+if (location.hash.startsWith("#g=")) {
+  sessionStorage.setItem(`kontor.room.${data.room}`, decodeURIComponent(location.hash.slice(3)));
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
 const local = new LocalMedia();
 const wanted = { audio: true, camera: true };
 let socket = null;
@@ -277,6 +284,10 @@ function onMessage(msg) {
     }
     case "waiting":
       stage("waiting");
+      if (T.waiting_title) {
+        $("[data-waiting-title]").textContent = T.waiting_title;
+        $("[data-waiting-text]").textContent = T.waiting_text;
+      }
       $("[data-waiting-count]").textContent = fill(T.waiting_count, { n: msg.waiting });
       break;
     case "joined":
@@ -322,6 +333,15 @@ function onMessage(msg) {
       toast(locked ? T.locked_now : T.unlocked_now);
       syncButtons();
       break;
+    case "host_left":
+      hostLeftUntil = msg.ends_at;
+      showHostLeft();
+      break;
+    case "host_back":
+      hostLeftUntil = null;
+      showHostLeft();
+      toast(T.host_back);
+      break;
     case "mute_request":
       if (local.tracks.audio) setDevice("audio", false);
       toast(T.muted_by_host);
@@ -332,7 +352,29 @@ function onMessage(msg) {
   }
 }
 
+// The moderator-leave countdown (conference rooms).
+let hostLeftUntil = null;
+let hostLeftTimer = null;
+function showHostLeft() {
+  const el = $("[data-host-left]");
+  clearInterval(hostLeftTimer);
+  if (hostLeftUntil === null) {
+    el.hidden = true;
+    return;
+  }
+  const tick = () => {
+    const secs = Math.max(0, Math.round((hostLeftUntil - Date.now()) / 1000));
+    const time = `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`;
+    el.textContent = fill(T.host_left, { time });
+  };
+  tick();
+  el.hidden = false;
+  hostLeftTimer = setInterval(tick, 1000);
+}
+
 function finish(kind) {
+  hostLeftUntil = null;
+  showHostLeft();
   mesh?.closeAll();
   local.stopAll();
   members.clear();
@@ -354,6 +396,11 @@ async function grant() {
   if (data.grant) return data.grant;
   const saved = sessionStorage.getItem(`kontor.room.${data.room}`);
   if (saved) return saved;
+  if (data.joinPage) {
+    // Rooms entered by number and PIN: the join page hands out grants.
+    location.assign(data.joinPage);
+    return null;
+  }
   const name = $("[data-join-form] [name=name]");
   const res = await fetch(data.join, {
     method: "POST",

@@ -55,7 +55,7 @@ export class RoomSocket extends EventTarget {
       if (msg.type === "error" && ["unauthorized", "room_locked", "room_full", "room_ended"].includes(msg.code)) {
         refused = msg.code;
       }
-      if (msg.type === "ended") this.reason = "ended";
+      if (msg.type === "ended") this.reason = msg.reason === "host_left" ? "host_left" : "ended";
       if (msg.type === "left" && msg.reason === "removed" && msg.member === this.me) this.reason = "removed";
       if (this.reason) this.finished = true;
       if (msg.type === "welcome") this.me = msg.you.id;
