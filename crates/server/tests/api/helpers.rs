@@ -50,6 +50,7 @@ pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
         outbox_lease: Duration::from_secs(30),
         ice_servers: serde_json::json!([]),
         room_grace: Duration::from_millis(400),
+        dial_in: "+49 30 5557 0100".into(),
     }
 }
 
@@ -83,6 +84,10 @@ impl Visitor {
 
     pub async fn put_json(&self, path: &str, body: &Value) -> Response {
         self.client.put(self.at(path)).json(body).send().await.unwrap()
+    }
+
+    pub async fn put_json_owned(&self, path: &str, body: Value) -> Response {
+        self.put_json(path, &body).await
     }
 
     pub async fn delete(&self, path: &str) -> Response {

@@ -15,6 +15,7 @@ mod browser_rooms;
 mod calls;
 mod calls_pages;
 mod cards;
+mod conference;
 mod outbox;
 mod portal;
 mod portal_pages;
