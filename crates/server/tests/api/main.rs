@@ -9,6 +9,7 @@ mod api_errors;
 mod auth;
 mod browser;
 mod browser_calls;
+mod browser_conference;
 mod browser_cards;
 mod browser_registration;
 mod browser_rooms;

@@ -230,6 +230,16 @@ export class Mesh {
     return [...this.peers.values()].map((p) => ({ id: p.id, connection: p.pc.connectionState }));
   }
 
+  /** Audio bytes received over all peer connections (for tests and diagnostics). */
+  async audioBytesIn() {
+    let total = 0;
+    for (const p of this.peers.values()) {
+      const stats = await p.pc.getStats();
+      stats.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") total += r.bytesReceived ?? 0; });
+    }
+    return total;
+  }
+
   closeAll() {
     for (const id of [...this.peers.keys()]) this.remove(id);
   }

@@ -569,6 +569,7 @@ window.kontorRoom = {
   stage: stageNow,
   members: () => [...members.values()],
   peers: () => (mesh ? mesh.states() : []),
+  audioIn: () => (mesh ? mesh.audioBytesIn() : Promise.resolve(0)),
   /** Video size received from a member's camera or screen (0 if none). */
   received: (id, slot) => {
     const sel = slot === "screen" ? `.tile-screen[data-member="${CSS.escape(id)}"] video` : `.tile[data-member="${CSS.escape(id)}"]:not(.tile-screen) video`;
