@@ -83,7 +83,8 @@ impl RoomNumber {
 
     /// A number read back from storage (checked like typed input).
     pub fn from_stored(n: i64) -> DomainResult<Self> {
-        RoomNumber::parse(&n.to_string(), "number").map_err(|_| DomainError::internal(format!("stored room number {n}")))
+        RoomNumber::parse(&n.to_string(), "number")
+            .map_err(|_| DomainError::internal(format!("stored room number {n}")))
     }
 
     pub fn value(self) -> u32 {

@@ -62,8 +62,13 @@ pub trait ConferenceStore: Send + Sync {
     /// Whose the number is: `None` never handed out, `Some(None)` a
     /// tombstone (its user was deleted), `Some(Some(user))` in use.
     async fn number_holder(&self, number: RoomNumber) -> DomainResult<Option<Option<UserId>>>;
-    async fn set_pins(&self, owner: UserId, moderator_hash: &str, participant_hash: &str, now: Timestamp)
-        -> DomainResult<()>;
+    async fn set_pins(
+        &self,
+        owner: UserId,
+        moderator_hash: &str,
+        participant_hash: &str,
+        now: Timestamp,
+    ) -> DomainResult<()>;
     /// The moderator-leave rule of the owner's room.
     async fn set_host_leave(&self, owner: UserId, grace_ms: i64) -> DomainResult<()>;
 }

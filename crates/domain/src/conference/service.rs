@@ -162,7 +162,11 @@ impl ConferenceService {
                 room: NewRoom {
                     public_id: new_token()[..16].to_string(),
                     kind: "conference".into(),
-                    title: kernel::tr_args(user.language, "conference.room_title", &[("name", &user.display_name())]),
+                    title: kernel::tr_args(
+                        user.language,
+                        "conference.room_title",
+                        &[("name", &user.display_name())],
+                    ),
                     owner_id: Some(user.id),
                     rules: Self::rules(DEFAULT_HOST_LEAVE_SECS),
                     created_at: now,

@@ -65,12 +65,26 @@ pub struct NewRoom {
 /// A change to a room's stored state, written behind the live room.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RoomWrite {
-    Chat { room: i64, line: ChatLine },
-    Locked { room: i64, locked: bool },
-    Joined { room: i64, at: Timestamp },
-    Ended { room: i64, at: Timestamp },
+    Chat {
+        room: i64,
+        line: ChatLine,
+    },
+    Locked {
+        room: i64,
+        locked: bool,
+    },
+    Joined {
+        room: i64,
+        at: Timestamp,
+    },
+    Ended {
+        room: i64,
+        at: Timestamp,
+    },
     /// A permanent room's conference is over: unlocked, chat cleared.
-    Reset { room: i64 },
+    Reset {
+        room: i64,
+    },
 }
 
 /// Storage of rooms and their chat.

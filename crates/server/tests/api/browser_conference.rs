@@ -31,14 +31,24 @@ async fn participant_waits_until_the_moderator_joins(backend: Backend) {
     let p = &p_browser.client;
     // A wrong PIN first: the form says so and keeps the number.
     join(p, &app, &number, "1111", "Paul Teilnehmer").await;
-    until(p, "return !!document.querySelector('#e-pin')", "wrong PIN shown at the field").await;
+    until(
+        p,
+        "return !!document.querySelector('#e-pin')",
+        "wrong PIN shown at the field",
+    )
+    .await;
     let kept = js(p, "return document.querySelector('#f-number').value").await;
     assert_eq!(kept, number.as_str());
     p_browser.screenshot(&shot("1-wrong-pin")).await;
 
     // The participant enters and waits for the moderator.
     join(p, &app, &number, "9051", "Paul Teilnehmer").await;
-    until(p, "return window.kontorRoom?.stage() === 'waiting'", "participant waits").await;
+    until(
+        p,
+        "return window.kontorRoom?.stage() === 'waiting'",
+        "participant waits",
+    )
+    .await;
     until(
         p,
         "return document.querySelector('[data-waiting-title]').textContent.toLowerCase().includes('moderator') \
@@ -46,7 +56,10 @@ async fn participant_waits_until_the_moderator_joins(backend: Backend) {
         "waiting for the moderator, one waiting",
     )
     .await;
-    assert!(js(p, "return location.hash").await == "", "grant not left in the address bar");
+    assert!(
+        js(p, "return location.hash").await == "",
+        "grant not left in the address bar"
+    );
     p_browser.screenshot(&shot("2-participant-waits")).await;
 
     // The moderator joins with the moderator PIN: both are in.

@@ -64,11 +64,20 @@ async fn numbers_are_permanent_and_never_reused(backend: Backend) {
     };
     // Activation hands out the room with the welcome e-mail (number + access PIN).
     let a = account(&app, "K-800", "10115").await;
-    app.create_user("chefin@firma.test", None, Some((a, domain::identity::AccountRole::SuperAdmin)))
-        .await;
+    app.create_user(
+        "chefin@firma.test",
+        None,
+        Some((a, domain::identity::AccountRole::SuperAdmin)),
+    )
+    .await;
     app.login("chefin@firma.test").await;
     let invite = json!({"email": "nina@firma.test", "first_name": "Nina", "last_name": "Neu", "role": "member"});
-    assert_eq!(app.post_json(&format!("/api/v1/accounts/{a}/users"), &invite).await.status(), 201);
+    assert_eq!(
+        app.post_json(&format!("/api/v1/accounts/{a}/users"), &invite)
+            .await
+            .status(),
+        201
+    );
     let welcome = token(&mail(&app, 1).await, "/welcome/");
     let r = app
         .post_json(
@@ -121,7 +130,11 @@ async fn numbers_are_permanent_and_never_reused(backend: Backend) {
         .execute(db.pool())
         .await
         .unwrap();
-    assert_eq!(ConferenceStore::number_holder(db, n).await.unwrap(), Some(None), "tombstone");
+    assert_eq!(
+        ConferenceStore::number_holder(db, n).await.unwrap(),
+        Some(None),
+        "tombstone"
+    );
     assert!(ConferenceStore::conference_by_number(db, n).await.unwrap().is_none());
     api_error(join(&app, &number, &access, "X").await, 422).await;
     let newcomer = app.create_user("neu@firma.test", None, None).await;
@@ -140,14 +153,21 @@ async fn numbers_are_permanent_and_never_reused(backend: Backend) {
         access_pin_hash: "x".into(),
     };
     assert!(matches!(
-        ConferenceStore::provision(db, &reuse, &[], kernel::Timestamp(0)).await.unwrap(),
+        ConferenceStore::provision(db, &reuse, &[], kernel::Timestamp(0))
+            .await
+            .unwrap(),
         Provisioned::NumberTaken
     ));
     // Nor a number in use by someone else.
     let theirs = RoomNumber::parse(seen.iter().find(|s| **s != number).unwrap(), "n").unwrap();
-    let taken = NewConference { number: theirs, ..reuse.clone() };
+    let taken = NewConference {
+        number: theirs,
+        ..reuse.clone()
+    };
     assert!(matches!(
-        ConferenceStore::provision(db, &taken, &[], kernel::Timestamp(0)).await.unwrap(),
+        ConferenceStore::provision(db, &taken, &[], kernel::Timestamp(0))
+            .await
+            .unwrap(),
         Provisioned::NumberTaken
     ));
     // The service finds the newcomer a fresh number.
@@ -157,7 +177,10 @@ async fn numbers_are_permanent_and_never_reused(backend: Backend) {
     assert!(!seen.contains(c["number"].as_str().unwrap()));
     // Platform staff have no conference room.
     app.login_operator().await;
-    assert_eq!(api_error(app.get("/api/v1/conference").await, 403).await["code"], "forbidden");
+    assert_eq!(
+        api_error(app.get("/api/v1/conference").await, 403).await["code"],
+        "forbidden"
+    );
     app.stop().await;
 }
 
@@ -182,11 +205,20 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
         ("", "9051", "moderator_pin", "required"),
     ] {
         let e = api_error(set(m, p).await, 422).await;
-        assert_eq!((e["field"].as_str().unwrap(), e["code"].as_str().unwrap()), (field, code), "{m}/{p}");
+        assert_eq!(
+            (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()),
+            (field, code),
+            "{m}/{p}"
+        );
     }
     // Both wrong at once: both named.
     let e = api_error(set("1111", "12").await, 422).await;
-    let fields: Vec<&str> = e["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = e["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["moderator_pin", "participant_pin"]);
     // Nothing changed: the old PINs still decide the role.
     assert_eq!(entry(&app, &number, "4711", "Anna").await["role"], "host");
@@ -202,9 +234,15 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
     // Changed PINs: the old ones stop working at once.
     assert_eq!(set("80935", "27182818").await.status(), 204);
     assert_eq!(entry(&app, &number, "80935", "Anna").await["role"], "host");
-    assert_eq!(entry(&app, &number, "2718 2818".replace(' ', "").as_str(), "Gast").await["role"], "participant");
+    assert_eq!(
+        entry(&app, &number, "2718 2818".replace(' ', "").as_str(), "Gast").await["role"],
+        "participant"
+    );
     for old in ["4711", "9051"] {
-        assert_eq!(api_error(join(&app, &number, old, "X").await, 422).await["code"], "number_or_pin_wrong");
+        assert_eq!(
+            api_error(join(&app, &number, old, "X").await, 422).await["code"],
+            "number_or_pin_wrong"
+        );
     }
     // Typed with spaces, the number still works; a signed-in joiner keeps their name.
     let grouped = format!("{} {}", &number[..4], &number[4..]);
@@ -212,21 +250,34 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
     app.create_user("gast@firma.test", None, None).await;
     signed_in.login("gast@firma.test").await;
     let r = signed_in
-        .post_json("/api/v1/conference/join", &json!({"number": grouped, "pin": "27182818"}))
+        .post_json(
+            "/api/v1/conference/join",
+            &json!({"number": grouped, "pin": "27182818"}),
+        )
         .await;
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["role"], "participant");
     assert_eq!(e["name"], "Test Nutzer");
     // Bad input: every problem named, nothing counted as a wrong PIN.
     let e = api_error(join(&app, "1234", "", "").await, 422).await;
-    let fields: Vec<&str> = e["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = e["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["number", "pin", "name"]);
     // A mistyped digit is caught by the check digit.
     let last = number.chars().last().unwrap().to_digit(10).unwrap();
     let typo = format!("{}{}", &number[..7], (last + 1) % 10);
-    assert_eq!(api_error(join(&app, &typo, "80935", "X").await, 422).await["code"], "room_number_invalid");
+    assert_eq!(
+        api_error(join(&app, &typo, "80935", "X").await, 422).await["code"],
+        "room_number_invalid"
+    );
     // The moderator-leave choices.
-    let r = v.put_json("/api/v1/conference/settings", &json!({"host_leave_secs": 42})).await;
+    let r = v
+        .put_json("/api/v1/conference/settings", &json!({"host_leave_secs": 42}))
+        .await;
     assert_eq!(api_error(r, 422).await["code"], "invalid_choice");
     app.stop().await;
 }
@@ -265,8 +316,15 @@ async fn queue_is_released_by_the_moderator(backend: Backend) {
     // Lock: nobody new, not even with the right PIN; the join says so.
     host.send(json!({"type": "lock", "locked": true})).await;
     p1.expect("locked").await;
-    assert_eq!(api_error(join(&app, &number, "9051", "Zu spät").await, 409).await["code"], "conference_locked");
-    assert_eq!(entry(&app, &number, "4711", "Anna 2").await["role"], "host", "the moderator may");
+    assert_eq!(
+        api_error(join(&app, &number, "9051", "Zu spät").await, 409).await["code"],
+        "conference_locked"
+    );
+    assert_eq!(
+        entry(&app, &number, "4711", "Anna 2").await["role"],
+        "host",
+        "the moderator may"
+    );
     // The owner's center sees who is in.
     let c: Value = _v.get("/api/v1/conference").await.json().await.unwrap();
     assert_eq!(c["live"], json!({"present": 3, "waiting": 0, "locked": true}));
@@ -275,7 +333,11 @@ async fn queue_is_released_by_the_moderator(backend: Backend) {
     assert_eq!(p1.expect("ended").await["reason"], "host");
     assert_eq!(p2.closed().await, Some(1000));
     let mut again = socket(&app, &entry(&app, &number, "9051", "Paul").await).await;
-    assert_eq!(again.expect("waiting").await["waiting"], 1, "next conference: unlocked, waiting again");
+    assert_eq!(
+        again.expect("waiting").await["waiting"],
+        1,
+        "next conference: unlocked, waiting again"
+    );
     app.stop().await;
 }
 
@@ -308,7 +370,9 @@ async fn moderator_leave_rule(backend: Backend) {
     p.expect("ended").await;
 
     // Rule "at once": when the moderator leaves, the conference ends for all.
-    let r = v.put_json("/api/v1/conference/settings", &json!({"host_leave_secs": 0})).await;
+    let r = v
+        .put_json("/api/v1/conference/settings", &json!({"host_leave_secs": 0}))
+        .await;
     assert_eq!(r.status(), 204);
     let mut host = socket(&app, &entry(&app, &number, "4711", "Anna").await).await;
     host.expect("welcome").await;
@@ -355,7 +419,9 @@ async fn wrong_pins_are_throttled_and_reported(backend: Backend) {
     let key = format!("pinroom:{number}");
     let now = kernel::Clock::now(&kernel::SystemClock);
     for _ in 0..14 {
-        domain::throttle::ThrottleStore::record_failure(db, &key, now).await.unwrap();
+        domain::throttle::ThrottleStore::record_failure(db, &key, now)
+            .await
+            .unwrap();
     }
     no_more_mail(&app, 1).await; // only the welcome e-mail so far
     sqlx::query("DELETE FROM throttle WHERE key LIKE 'pin:%'")
@@ -380,9 +446,15 @@ async fn rooms_are_isolated(backend: Backend) {
     let (ben, b_number) = owner(&app, "ben@firma.test", ("80935", "27182818")).await;
     // Anna's PINs open nothing of Ben's, and the reverse.
     for pin in ["4711", "9051"] {
-        assert_eq!(api_error(join(&app, &b_number, pin, "X").await, 422).await["code"], "number_or_pin_wrong");
+        assert_eq!(
+            api_error(join(&app, &b_number, pin, "X").await, 422).await["code"],
+            "number_or_pin_wrong"
+        );
     }
-    assert_eq!(api_error(join(&app, &a_number, "80935", "X").await, 422).await["code"], "number_or_pin_wrong");
+    assert_eq!(
+        api_error(join(&app, &a_number, "80935", "X").await, 422).await["code"],
+        "number_or_pin_wrong"
+    );
     // A grant for Anna's room does not open Ben's socket.
     let e = entry(&app, &a_number, "9051", "Paul").await;
     let b: Value = ben.get("/api/v1/conference").await.json().await.unwrap();
@@ -393,14 +465,26 @@ async fn rooms_are_isolated(backend: Backend) {
     let a: Value = anna.get("/api/v1/conference").await.json().await.unwrap();
     assert_ne!(a["number"], b["number"]);
     assert_eq!(
-        anna.put_json("/api/v1/conference/pins", &json!({"moderator_pin": "5802", "participant_pin": "6913"}))
-            .await
-            .status(),
+        anna.put_json(
+            "/api/v1/conference/pins",
+            &json!({"moderator_pin": "5802", "participant_pin": "6913"})
+        )
+        .await
+        .status(),
         204
     );
-    assert_eq!(entry(&app, &b_number, "80935", "Ben").await["role"], "host", "Ben's PINs unchanged");
+    assert_eq!(
+        entry(&app, &b_number, "80935", "Ben").await["role"],
+        "host",
+        "Ben's PINs unchanged"
+    );
     assert_eq!(entry(&app, &a_number, "5802", "Anna").await["role"], "host");
-    let owner_entry: Value = ben.post_json("/api/v1/conference/entry", &json!({})).await.json().await.unwrap();
+    let owner_entry: Value = ben
+        .post_json("/api/v1/conference/entry", &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(owner_entry["room"]["id"], b["room"]);
     // Signed out: nothing of the center.
     assert_eq!(app.second_client().get("/api/v1/conference").await.status(), 401);

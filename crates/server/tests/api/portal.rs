@@ -201,7 +201,11 @@ async fn registration_approval_welcome_login(backend: Backend) {
     assert!(consents[1]["withdrawn_at"].is_i64());
     // Finishing the registration handed out the personal conference room.
     let room = mail(&app, 4).await;
-    assert!(room.subject().starts_with("Ihr persönlicher Konferenzraum"), "{}", room.subject());
+    assert!(
+        room.subject().starts_with("Ihr persönlicher Konferenzraum"),
+        "{}",
+        room.subject()
+    );
     assert!(room.text().contains("Zugangs-PIN:"));
     no_more_mail(&app, 4).await;
     app.stop().await;

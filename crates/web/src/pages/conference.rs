@@ -161,7 +161,10 @@ pub async fn change_pins(
         Ok(()) => done(jar, "conference_pins_changed", "/conference"),
         Err(e) => {
             let rec = state.conference.mine(&user).await?;
-            form_again(e, without_pins(form.raw), ctx.lang, |fs| center_page(&state, &ctx, &rec, fs)).await
+            form_again(e, without_pins(form.raw), ctx.lang, |fs| {
+                center_page(&state, &ctx, &rec, fs)
+            })
+            .await
         }
     }
 }
@@ -222,11 +225,7 @@ fn room_page<'a>(
 }
 
 /// The room page after the join page: the grant comes in the URL fragment.
-pub async fn live(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PagePath(id): PagePath<String>,
-) -> PageResult<Response> {
+pub async fn live(State(state): State<AppState>, ctx: Ctx, PagePath(id): PagePath<String>) -> PageResult<Response> {
     let rec = state.conference.by_room(&id).await?;
     let mut page = render(&room_page(&state, &ctx, &rec, None, String::new()));
     page.headers_mut()
@@ -268,7 +267,12 @@ pub async fn join_submit(State(state): State<AppState>, ctx: Ctx, form: CsrfForm
         name: f.name.clone(),
     };
     match state.conference.join(&input, ctx.user.as_ref(), &ctx.ip).await {
-        Ok(a) => Ok(Redirect::to(&format!("/conference/live/{}#g={}", a.room.public_id, urlencode(&a.grant))).into_response()),
+        Ok(a) => Ok(Redirect::to(&format!(
+            "/conference/live/{}#g={}",
+            a.room.public_id,
+            urlencode(&a.grant)
+        ))
+        .into_response()),
         // Field errors next to the fields; throttling and a locked room above the form.
         Err(e) => {
             form_again(e, without_pins(form.raw), ctx.lang, |fs| async {

@@ -5,9 +5,9 @@ mod account_users;
 mod agent;
 mod auth;
 mod cards;
+mod conference;
 mod dev;
 mod home;
-mod conference;
 mod meetings;
 mod network;
 mod operator;
@@ -96,7 +96,10 @@ pub fn router() -> Router<AppState> {
         .route("/meetings/{id}/end", post(meetings::end))
         .route("/m/{id}", get(meetings::invited))
         .route("/conference", get(conference::center))
-        .route("/conference/setup", get(conference::setup).post(conference::setup_submit))
+        .route(
+            "/conference/setup",
+            get(conference::setup).post(conference::setup_submit),
+        )
         .route("/conference/pins", post(conference::change_pins))
         .route("/conference/settings", post(conference::settings))
         .route("/conference/room", get(conference::owner_room))

@@ -405,10 +405,10 @@ pub async fn welcome_submit(
                 Ok(user) => {
                     state.activated(&user).await;
                     Ok((
-                    jar.add(Flash::cookie("success", "registration_finished")),
-                    Redirect::to("/login"),
-                )
-                    .into_response())
+                        jar.add(Flash::cookie("success", "registration_finished")),
+                        Redirect::to("/login"),
+                    )
+                        .into_response())
                 }
                 Err(e) => {
                     if let Some(code) = link_error_code(&e) {
