@@ -681,6 +681,43 @@ mod tests {
     }
 
     #[test]
+    fn moderator_leave_rule_counts_down_and_is_called_off() {
+        let rules = RoomRules {
+            wait_for_host: true,
+            host_leave_grace_ms: Some(60_000),
+            ..Default::default()
+        };
+        let mut room = Room::new(rules, 0);
+        room.join(m("p", Role::Participant)).unwrap();
+        assert!(room.host_rule(0).is_empty(), "no moderator yet: no countdown");
+        room.join(m("h", Role::Host)).unwrap();
+        assert!(room.host_rule(1_000).is_empty());
+        room.leave(&id("h"), LeaveReason::Left);
+        let out = room.host_rule(2_000);
+        assert_eq!(out[0], (To::Present, ServerMessage::HostLeft { ends_at: 62_000 }));
+        assert!(room.host_rule(30_000).is_empty(), "announced once");
+        room.join(m("h", Role::Host)).unwrap();
+        assert_eq!(room.host_rule(40_000), vec![(To::Present, ServerMessage::HostBack)]);
+        room.leave(&id("h"), LeaveReason::Left);
+        room.host_rule(50_000);
+        assert!(!room.is_ended());
+        let out = room.host_rule(110_000);
+        assert!(room.is_ended());
+        assert!(out.contains(&(
+            To::Present,
+            ServerMessage::Ended {
+                reason: EndReason::HostLeft
+            }
+        )));
+        // Without the rule (meetings) nothing happens.
+        let mut meeting = Room::new(RoomRules::default(), 0);
+        meeting.join(m("h", Role::Host)).unwrap();
+        meeting.join(m("p", Role::Participant)).unwrap();
+        meeting.leave(&id("h"), LeaveReason::Left);
+        assert!(meeting.host_rule(0).is_empty() && meeting.host_rule(10_000_000).is_empty());
+    }
+
+    #[test]
     fn ends_when_nobody_joins_in_time() {
         let rules = RoomRules {
             end_if_nobody_joins_ms: Some(30 * 60_000),
