@@ -72,11 +72,8 @@ impl RoomNumber {
             .map_err(|_| DomainError::validation(field, "room_number_invalid"))?;
         let d = digits(n);
         if luhn_digit(&d[..ROOM_NUMBER_DIGITS - 1]) != d[ROOM_NUMBER_DIGITS - 1] {
-            return Err(DomainError::validation_with(
-                field,
-                "room_number_invalid",
-                vec![("digits", ROOM_NUMBER_DIGITS.to_string())],
-            ));
+            // Caught by the check digit: a typo, whatever rooms exist.
+            return Err(DomainError::validation(field, "room_number_typo"));
         }
         Ok(RoomNumber(n))
     }

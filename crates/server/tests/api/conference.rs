@@ -272,7 +272,7 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
     let typo = format!("{}{}", &number[..7], (last + 1) % 10);
     assert_eq!(
         api_error(join(&app, &typo, "80935", "X").await, 422).await["code"],
-        "room_number_invalid"
+        "room_number_typo"
     );
     // The moderator-leave choices.
     let r = v

@@ -105,7 +105,7 @@ pub async fn entry(State(state): State<AppState>, ApiUser(user): ApiUser) -> Api
 #[utoipa::path(post, path = "/api/v1/conference/join", tag = "conference", request_body = JoinInput,
     responses((status = 200, body = Entry),
     (status = 409, body = ErrorBody, description = "conference_locked"),
-    (status = 422, body = ErrorBody, description = "number room_number_invalid; pin required, pin_digits_only, number_or_pin_wrong; name required, too_long"),
+    (status = 422, body = ErrorBody, description = "number room_number_invalid (format), room_number_typo (check digit); pin required, pin_digits_only, number_or_pin_wrong; name required, too_long"),
     (status = 429, body = ErrorBody, description = "rate_limited")))]
 pub async fn join(
     State(state): State<AppState>,
