@@ -20,7 +20,10 @@ use serde_json::json;
 
 #[path = "common/bulk.rs"]
 mod bulk;
+#[path = "common/flags.rs"]
+mod flags;
 use bulk::bulk;
+use flags::Flags;
 
 const FIRST: &[&str] = &[
     "Anna",
@@ -199,26 +202,14 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        url: "http://127.0.0.1:18098".into(),
-        db: String::new(),
-        cards: 50_000,
-        people: 500_000,
-        rounds: 300,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--url" => a.url = value,
-            "--db" => a.db = value,
-            "--cards" => a.cards = value.parse().expect("--cards"),
-            "--people" => a.people = value.parse().expect("--people"),
-            "--rounds" => a.rounds = value.parse().expect("--rounds"),
-            other => panic!("unknown flag {other}"),
-        }
+    let f = Flags::parse(&["url", "db", "cards", "people", "rounds"]);
+    Args {
+        url: f.get("url", "http://127.0.0.1:18098".into()),
+        db: f.get("db", String::new()),
+        cards: f.get("cards", 50_000),
+        people: f.get("people", 500_000),
+        rounds: f.get("rounds", 300),
     }
-    a
 }
 
 async fn seed(a: &Args, db: &store::Db) {

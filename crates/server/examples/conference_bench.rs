@@ -22,7 +22,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[path = "common/bulk.rs"]
 mod bulk;
+#[path = "common/flags.rs"]
+mod flags;
 use bulk::bulk;
+use flags::Flags;
 
 const PINS: (&str, &str) = ("4711", "9051");
 
@@ -35,26 +38,14 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        url: "http://127.0.0.1:18097".into(),
-        db: String::new(),
-        rooms: 100_000,
-        joins: 1000,
-        clients: 4,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--url" => a.url = value,
-            "--db" => a.db = value,
-            "--rooms" => a.rooms = value.parse().expect("--rooms"),
-            "--joins" => a.joins = value.parse().expect("--joins"),
-            "--clients" => a.clients = value.parse().expect("--clients"),
-            other => panic!("unknown flag {other}"),
-        }
+    let f = Flags::parse(&["url", "db", "rooms", "joins", "clients"]);
+    Args {
+        url: f.get("url", "http://127.0.0.1:18097".into()),
+        db: f.get("db", String::new()),
+        rooms: f.get("rooms", 100_000),
+        joins: f.get("joins", 1000),
+        clients: f.get("clients", 4),
     }
-    a
 }
 
 /// Users, rooms, numbers and conference rows; every room has the same PIN

@@ -29,6 +29,10 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+#[path = "common/flags.rs"]
+mod flags;
+use flags::Flags;
+
 type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 
 struct Args {
@@ -42,30 +46,17 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args {
-        url: "http://127.0.0.1:18099".into(),
-        db: String::new(),
-        pid: 0,
-        idle: 10_000,
-        fanout: 1_000,
-        messages: 200,
-        skip: Vec::new(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--url" => a.url = value,
-            "--db" => a.db = value,
-            "--pid" => a.pid = value.parse().expect("--pid"),
-            "--idle" => a.idle = value.parse().expect("--idle"),
-            "--fanout" => a.fanout = value.parse().expect("--fanout"),
-            "--messages" => a.messages = value.parse().expect("--messages"),
-            "--skip" => a.skip = value.split(',').map(String::from).collect(),
-            other => panic!("unknown flag {other}"),
-        }
+    let f = Flags::parse(&["url", "db", "pid", "idle", "fanout", "messages", "skip"]);
+    let skip: String = f.get("skip", String::new());
+    Args {
+        url: f.get("url", "http://127.0.0.1:18099".into()),
+        db: f.get("db", String::new()),
+        pid: f.get("pid", 0),
+        idle: f.get("idle", 10_000),
+        fanout: f.get("fanout", 1_000),
+        messages: f.get("messages", 200),
+        skip: skip.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
     }
-    a
 }
 
 /// Resident memory of a process, in KiB.

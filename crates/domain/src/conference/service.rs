@@ -210,7 +210,8 @@ impl ConferenceService {
         }
     }
 
-    fn join_link(&self, number: RoomNumber) -> String {
+    /// The join page with the number filled in.
+    pub fn join_link(&self, number: RoomNumber) -> String {
         self.env.link(&format!("/join?n={number}"))
     }
 
@@ -332,24 +333,22 @@ impl ConferenceService {
         let client_key = format!("pin:client:{client}");
         throttle::check(&*self.throttle, &[&room_key, &client_key], now).await?;
         let rec = self.store.conference_by_number(number).await?;
+        let entered = pin.clone();
         let role = match &rec {
             Some(rec) => {
                 let (m, p) = (rec.moderator_pin_hash.clone(), rec.participant_pin_hash.clone());
-                let entered = pin.clone();
                 blocking(move || pins::matches(&entered, &m, p.as_deref())).await?
             }
-            None => {
-                let entered = pin.clone();
-                blocking(move || pins::burn(&entered)).await?;
-                None
+            None => blocking(move || pins::burn(&entered)).await.map(|()| None)?,
+        };
+        let (rec, role) = match (rec, role) {
+            (Some(rec), Some(role)) => (rec, role),
+            (rec, _) => {
+                self.wrong_pin(&room_key, &client_key, rec.as_ref(), now).await?;
+                return Err(DomainError::validation("pin", "number_or_pin_wrong"));
             }
         };
-        let (Some(rec), Some(role)) = (&rec, role) else {
-            self.wrong_pin(&room_key, &client_key, rec.as_ref(), now).await?;
-            return Err(DomainError::validation("pin", "number_or_pin_wrong"));
-        };
         self.throttle.reset(&room_key).await?;
-        let rec = rec.clone();
         if self.rooms.engine().live(&rec.room.public_id).locked && role != PinRole::Moderator {
             return Err(DomainError::conflict("number", "conference_locked"));
         }

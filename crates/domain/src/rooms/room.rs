@@ -182,10 +182,6 @@ impl Room {
 
     /// Members waiting for the host.
     pub fn waiting(&self) -> usize {
-        self.waiting_count()
-    }
-
-    fn waiting_count(&self) -> usize {
         self.members.iter().filter(|m| m.waiting).count()
     }
 
@@ -214,7 +210,7 @@ impl Room {
     }
 
     fn waiting_update(&self, out: &mut Out) {
-        let waiting = self.waiting_count();
+        let waiting = self.waiting();
         if waiting > 0 {
             out.push((To::Waiting, ServerMessage::Waiting { waiting }));
         }
@@ -236,7 +232,7 @@ impl Room {
                 out.push((
                     To::One(view.id.clone()),
                     ServerMessage::Waiting {
-                        waiting: self.waiting_count(),
+                        waiting: self.waiting(),
                     },
                 ));
             } else if let Some(w) = self.welcome(&view.id) {

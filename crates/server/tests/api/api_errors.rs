@@ -3,7 +3,7 @@
 use serde_json::json;
 use test_support::{db_test, Backend};
 
-use crate::helpers::{api_error, TestApp};
+use crate::helpers::{api_error, error_fields, TestApp};
 
 async fn account_count(app: &TestApp) -> i64 {
     app.services.accounts.list("", 1, 0).await.unwrap().total
@@ -80,12 +80,7 @@ async fn validation_lists_every_field_in_the_callers_language(backend: Backend) 
     let e = api_error(r, 422).await;
     assert_eq!(e["code"], "customer_number_invalid");
     assert_eq!(e["field"], "customer_number");
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["customer_number", "postal_code", "name", "contact_email"]);
     assert_eq!(e["details"][1]["message"], "Bitte ausfüllen.");
 

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 use test_support::{db_test, Backend};
 
-use crate::helpers::{api_error, TestApp, Visitor};
+use crate::helpers::{api_error, error_fields, TestApp, Visitor};
 use crate::portal::{mail, no_more_mail, token};
 use crate::rooms::Ws;
 
@@ -559,12 +559,7 @@ async fn visitor_requests_reach_the_back_office(backend: Backend) {
         assert_eq!(r.status(), 422);
         r.json().await.unwrap()
     };
-    let fields: Vec<&str> = body["error"]["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body["error"]);
     assert_eq!(fields, vec!["name", "email", "preferred_at"], "{body}");
     // The page form: an error next to the field, the entries kept.
     let r = visitor

@@ -9,7 +9,7 @@ use domain::conference::{ConferenceStore, NewConference, Provisioned, RoomNumber
 use serde_json::{json, Value};
 use test_support::{db_test, Backend};
 
-use crate::helpers::{api_error, TestApp, Visitor, PASSWORD};
+use crate::helpers::{api_error, error_fields, TestApp, Visitor, PASSWORD};
 use crate::portal::{account, mail, no_more_mail, token};
 use crate::rooms::Ws;
 
@@ -213,12 +213,7 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
     }
     // Both wrong at once: both named.
     let e = api_error(set("1111", "12").await, 422).await;
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["moderator_pin", "participant_pin"]);
     // Nothing changed: the old PINs still decide the role.
     assert_eq!(entry(&app, &number, "4711", "Anna").await["role"], "host");
@@ -260,12 +255,7 @@ async fn pin_rules_and_role_by_pin(backend: Backend) {
     assert_eq!(e["name"], "Test Nutzer");
     // Bad input: every problem named, nothing counted as a wrong PIN.
     let e = api_error(join(&app, "1234", "", "").await, 422).await;
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["number", "pin", "name"]);
     // A mistyped digit is caught by the check digit.
     let last = number.chars().last().unwrap().to_digit(10).unwrap();

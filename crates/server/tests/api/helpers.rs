@@ -215,3 +215,13 @@ pub async fn api_error(r: Response, status: u16) -> Value {
     assert!(e["code"].is_string() && e["message"].is_string(), "error shape: {body}");
     e
 }
+
+/// The fields an error body's `details` name, in order.
+pub fn error_fields(error: &Value) -> Vec<String> {
+    error["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field").to_string())
+        .collect()
+}

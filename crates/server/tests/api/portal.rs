@@ -10,7 +10,7 @@ use domain::identity::AccountRole;
 use serde_json::{json, Value};
 use test_support::{db_test, Backend, ReceivedMail};
 
-use crate::helpers::{api_error, client, TestApp, PASSWORD};
+use crate::helpers::{api_error, client, error_fields, TestApp, PASSWORD};
 
 const NEW_PASSWORD: &str = "Neues-Passwort-2026!";
 
@@ -134,12 +134,7 @@ async fn registration_approval_welcome_login(backend: Backend) {
         )
     };
     let e = api_error(activate(false, false, "kurz").await, 422).await;
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["accept_terms", "accept_privacy", "password"]);
     let e = api_error(activate(true, true, "123456789012").await, 422).await;
     assert_eq!(e["code"], "password_too_common");
@@ -220,12 +215,7 @@ async fn registration_bad_input_changes_nothing(backend: Backend) {
     no_privacy["privacy_accepted"] = json!(false);
     no_privacy["first_name"] = json!(" ");
     let e = api_error(app.post_json("/api/v1/registrations", &no_privacy).await, 422).await;
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["first_name", "privacy_accepted"]);
     let mut missing = registration("neu@firma.test", "K-200", "80331");
     missing.as_object_mut().unwrap().remove("privacy_accepted");

@@ -8,7 +8,7 @@ use reqwest::Response;
 use serde_json::{json, Value};
 use test_support::{db_test, Backend};
 
-use crate::helpers::{api_error, TestApp, Visitor, OPERATOR_EMAIL};
+use crate::helpers::{api_error, error_fields, TestApp, Visitor, OPERATOR_EMAIL};
 use crate::portal::{account, mail, token};
 
 const NEW_PASSWORD: &str = "Neues-Passwort-2026!";
@@ -218,12 +218,7 @@ async fn employees_sorted_searched_paged(backend: Backend) {
         422,
     )
     .await;
-    let fields: Vec<&str> = e["details"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&e);
     assert_eq!(fields, ["name", "email", "cc", "mobile", "extension"]);
     let e = api_error(app.post_json(&base, &employee("Doppelt", "ANNA@a.test")).await, 409).await;
     assert_eq!(e["code"], "employee_email_taken");

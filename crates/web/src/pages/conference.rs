@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use domain::conference::{ConferenceRecord, ConferenceView, JoinInput, HOST_LEAVE_CHOICES};
+use domain::identity::User;
 use serde::Deserialize;
 
 use super::meetings::{script_config, RoomPage};
@@ -90,16 +91,20 @@ pub async fn center(State(state): State<AppState>, ctx: Ctx, PageUser(user): Pag
     center_page(&state, &ctx, &rec, FormState::default()).await
 }
 
+async fn setup_page(state: &AppState, ctx: &Ctx, rec: &ConferenceRecord, form: FormState) -> PageResult<Response> {
+    Ok(render(&SetupPage {
+        ctx,
+        view: state.conference.view(rec),
+        form,
+    }))
+}
+
 pub async fn setup(State(state): State<AppState>, ctx: Ctx, PageUser(user): PageUser) -> PageResult<Response> {
     let rec = state.conference.mine(&user).await?;
     if rec.pins_set() {
         return Ok(Redirect::to("/conference").into_response());
     }
-    Ok(render(&SetupPage {
-        ctx: &ctx,
-        view: state.conference.view(&rec),
-        form: FormState::default(),
-    }))
+    setup_page(&state, &ctx, &rec, FormState::default()).await
 }
 
 #[derive(Deserialize)]
@@ -116,6 +121,36 @@ fn without_pins(mut raw: std::collections::HashMap<String, String>) -> std::coll
     raw
 }
 
+/// Saves both PINs; a refusal shows `page` again with the errors (never
+/// the PINs typed).
+async fn save_pins<F, Fut>(
+    state: &AppState,
+    ctx: &Ctx,
+    jar: CookieJar,
+    user: &User,
+    form: CsrfForm<PinsForm>,
+    flash: &str,
+    page: F,
+) -> PageResult<Response>
+where
+    F: FnOnce(ConferenceRecord, FormState) -> Fut,
+    Fut: std::future::Future<Output = PageResult<Response>>,
+{
+    let f = &form.data;
+    match state
+        .conference
+        .set_pins(user, &f.moderator_pin, &f.participant_pin)
+        .await
+    {
+        Ok(()) => done(jar, flash, "/conference"),
+        Err(e) => {
+            let rec = state.conference.mine(user).await?;
+            form_again(e, without_pins(form.raw), ctx.lang, |fs| page(rec, fs)).await
+        }
+    }
+}
+
+/// The first-visit PIN page.
 pub async fn setup_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -123,25 +158,11 @@ pub async fn setup_submit(
     PageUser(user): PageUser,
     form: CsrfForm<PinsForm>,
 ) -> PageResult<Response> {
-    let f = &form.data;
-    match state
-        .conference
-        .set_pins(&user, &f.moderator_pin, &f.participant_pin)
-        .await
-    {
-        Ok(()) => done(jar, "conference_pins_set", "/conference"),
-        Err(e) => {
-            let rec = state.conference.mine(&user).await?;
-            form_again(e, without_pins(form.raw), ctx.lang, |fs| async {
-                Ok(render(&SetupPage {
-                    ctx: &ctx,
-                    view: state.conference.view(&rec),
-                    form: fs,
-                }))
-            })
-            .await
-        }
-    }
+    save_pins(&state, &ctx, jar, &user, form, "conference_pins_set", |rec, fs| {
+        let (state, ctx) = (&state, &ctx);
+        async move { setup_page(state, ctx, &rec, fs).await }
+    })
+    .await
 }
 
 /// Changes the PINs from the center.
@@ -152,21 +173,11 @@ pub async fn change_pins(
     PageUser(user): PageUser,
     form: CsrfForm<PinsForm>,
 ) -> PageResult<Response> {
-    let f = &form.data;
-    match state
-        .conference
-        .set_pins(&user, &f.moderator_pin, &f.participant_pin)
-        .await
-    {
-        Ok(()) => done(jar, "conference_pins_changed", "/conference"),
-        Err(e) => {
-            let rec = state.conference.mine(&user).await?;
-            form_again(e, without_pins(form.raw), ctx.lang, |fs| {
-                center_page(&state, &ctx, &rec, fs)
-            })
-            .await
-        }
-    }
+    save_pins(&state, &ctx, jar, &user, form, "conference_pins_changed", |rec, fs| {
+        let (state, ctx) = (&state, &ctx);
+        async move { center_page(state, ctx, &rec, fs).await }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -199,7 +210,7 @@ pub async fn owner_room(State(state): State<AppState>, ctx: Ctx, PageUser(user):
         return Ok(Redirect::to("/conference/setup").into_response());
     }
     let admission = state.conference.enter(&user).await?;
-    let invite = state.conference.view(&rec).join_link;
+    let invite = state.conference.join_link(rec.number);
     Ok(render(&room_page(&state, &ctx, &rec, Some(admission), invite)))
 }
 
