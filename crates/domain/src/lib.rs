@@ -32,3 +32,11 @@ impl Env {
         format!("{}{}", self.base_url.trim_end_matches('/'), path)
     }
 }
+
+/// Runs CPU-heavy work (password and PIN hashing) on the blocking pool,
+/// off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> kernel::DomainResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(kernel::DomainError::internal)
+}

@@ -154,6 +154,16 @@ impl Pin {
         }
     }
 
+    /// A random 6-digit PIN that passes the rules (the access PIN of the
+    /// welcome e-mail).
+    pub fn random(rng: &mut impl Rng) -> Self {
+        loop {
+            if let Ok(pin) = Pin::parse(&format!("{:06}", rng.gen_range(0..1_000_000)), "pin") {
+                return pin;
+            }
+        }
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -246,6 +256,16 @@ mod tests {
             assert_eq!(code(trivial), "pin_trivial", "{trivial}");
         }
         assert!(format!("{:?}", Pin::parse("4711", "pin").unwrap()).contains("****"));
+    }
+
+    #[test]
+    fn random_pins_follow_the_rules() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        for _ in 0..1000 {
+            let pin = Pin::random(&mut rng);
+            assert_eq!(pin.expose().len(), 6);
+            assert!(Pin::parse(pin.expose(), "pin").is_ok());
+        }
     }
 
     #[test]

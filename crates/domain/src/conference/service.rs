@@ -16,7 +16,7 @@ use crate::outbox::OutboxStore;
 use crate::rooms::{display_name, user_member, Admission, LiveRoom, MemberId, NewRoom, Role, RoomRules, RoomService};
 use crate::throttle::{self, Policy, ThrottleStore};
 use crate::token::new_token;
-use crate::Env;
+use crate::{blocking, Env};
 
 /// What the owner may choose for "when the moderator leaves": the
 /// conference ends this many seconds later unless they come back.
@@ -93,10 +93,6 @@ pub struct ConferenceService {
     dial_in: Option<Arc<str>>,
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
-    tokio::task::spawn_blocking(f).await.map_err(DomainError::internal)
-}
-
 impl ConferenceService {
     pub fn new(
         store: Arc<dyn ConferenceStore>,
@@ -143,12 +139,7 @@ impl ConferenceService {
         if let Some(existing) = self.store.conference_of(user.id).await? {
             return Ok(existing);
         }
-        let access = loop {
-            let candidate = format!("{:06}", rand::random::<u32>() % 1_000_000);
-            if let Ok(pin) = Pin::parse(&candidate, "pin") {
-                break pin;
-            }
-        };
+        let access = Pin::random(&mut rand::thread_rng());
         let access_hash = {
             let pin = access.clone();
             blocking(move || pins::hash_access(&pin)).await?

@@ -6,7 +6,7 @@ use super::password;
 use super::{NewUser, SessionInfo, SessionStore, User, UserStore};
 use crate::throttle::{self, ThrottleStore, LOGIN_PER_CLIENT, LOGIN_PER_EMAIL};
 use crate::token::{hash_token, new_token};
-use crate::Env;
+use crate::{blocking, Env};
 
 /// How long a session lives without activity.
 pub const SESSION_IDLE_SECS: i64 = 14 * 24 * 3600;
@@ -37,10 +37,6 @@ pub struct UserInput<'a> {
     pub language: Lang,
     pub platform_role: Option<super::PlatformRole>,
     pub membership: Option<(kernel::AccountId, super::AccountRole)>,
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> DomainResult<T> {
-    tokio::task::spawn_blocking(f).await.map_err(DomainError::internal)
 }
 
 impl IdentityService {

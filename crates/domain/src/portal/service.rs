@@ -15,7 +15,7 @@ use crate::mail::Mail;
 use crate::outbox::OutboxStore;
 use crate::throttle::{self, Policy, ThrottleStore};
 use crate::token::hash_token;
-use crate::Env;
+use crate::{blocking, Env};
 
 /// Wrong customer-number/postal-code pairs per client: 5 tries, then a lock
 /// from one minute up to an hour, so numbers cannot be enumerated.
@@ -73,9 +73,7 @@ pub struct PortalService {
 
 async fn hash_password(pw: &str) -> DomainResult<String> {
     let pw = pw.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(DomainError::internal)
+    blocking(move || password::hash(&pw)).await
 }
 
 impl PortalService {
@@ -500,9 +498,7 @@ impl PortalService {
     ) -> DomainResult<()> {
         let stored = self.store.password_hash(user.id).await?.unwrap_or_default();
         let current = current.to_string();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
-            .await
-            .map_err(DomainError::internal)?;
+        let ok = blocking(move || password::verify(&current, &stored)).await?;
         if !ok {
             return Err(DomainError::validation("current_password", "current_password_wrong"));
         }

@@ -84,7 +84,6 @@ pub struct Connection {
     cell: Arc<Cell>,
 }
 
-/// Shared handle to the engine; cheap to clone.
 /// How many are in a room and waiting, and whether it is locked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct LiveRoom {
@@ -93,6 +92,7 @@ pub struct LiveRoom {
     pub locked: bool,
 }
 
+/// Shared handle to the engine; cheap to clone.
 #[derive(Clone)]
 pub struct RoomEngine {
     inner: Arc<Inner>,
@@ -273,52 +273,35 @@ impl RoomEngine {
         }
     }
 
-    /// The members present (not waiting) in a room live on this node.
-    pub fn present(&self, public_id: &str) -> Vec<MemberId> {
+    /// Reads a room live on this node (`None` when it is not).
+    fn read_live<T>(&self, public_id: &str, read: impl FnOnce(&Room) -> T) -> Option<T> {
         let cell = self
             .inner
             .cells
             .lock()
             .unwrap()
             .get(public_id)
-            .and_then(|s| s.get().cloned());
-        match cell {
-            Some(cell) => {
-                let state = cell.state.lock().unwrap();
-                if state.unloaded {
-                    Vec::new()
-                } else {
-                    state.room.present_ids()
-                }
-            }
-            None => Vec::new(),
-        }
+            .and_then(|s| s.get().cloned())?;
+        let state = cell.state.lock().unwrap();
+        (!state.unloaded).then(|| read(&state.room))
+    }
+
+    /// The members present (not waiting) in a room live on this node.
+    pub fn present(&self, public_id: &str) -> Vec<MemberId> {
+        self.read_live(public_id, Room::present_ids).unwrap_or_default()
+    }
+
+    /// A room's live state on this node (nothing live: empty, unlocked).
+    pub fn live(&self, public_id: &str) -> LiveRoom {
+        self.read_live(public_id, |room| LiveRoom {
+            present: room.present_ids().len(),
+            waiting: room.waiting(),
+            locked: room.is_locked(),
+        })
+        .unwrap_or_default()
     }
 
     /// Rooms live on this node, for monitoring and tests.
-    /// A room's live state on this node (nothing live: empty, unlocked).
-    pub fn live(&self, public_id: &str) -> LiveRoom {
-        let cell = self
-            .inner
-            .cells
-            .lock()
-            .unwrap()
-            .get(public_id)
-            .and_then(|s| s.get().cloned());
-        let Some(cell) = cell else {
-            return LiveRoom::default();
-        };
-        let state = cell.state.lock().unwrap();
-        if state.unloaded {
-            return LiveRoom::default();
-        }
-        LiveRoom {
-            present: state.room.present_ids().len(),
-            waiting: state.room.waiting(),
-            locked: state.room.is_locked(),
-        }
-    }
-
     pub fn live_rooms(&self) -> usize {
         self.inner.cells.lock().unwrap().len()
     }

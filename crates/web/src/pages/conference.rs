@@ -31,7 +31,8 @@ struct CenterPage<'a> {
     live: Vec<(&'static str, String)>,
     /// (seconds, label) of the moderator-leave choices.
     choices: Vec<(i64, String)>,
-    pins: FormState,
+    /// The PIN change and settings forms shown again after a refusal.
+    form: FormState,
 }
 
 #[derive(Template)]
@@ -57,7 +58,7 @@ fn choice_label(ctx: &Ctx, secs: i64) -> String {
     }
 }
 
-async fn center_page(state: &AppState, ctx: &Ctx, rec: &ConferenceRecord, pins: FormState) -> PageResult<Response> {
+async fn center_page(state: &AppState, ctx: &Ctx, rec: &ConferenceRecord, form: FormState) -> PageResult<Response> {
     let view = state.conference.view(rec);
     let n = |key: &str, n: usize| kernel::tr_args(ctx.lang, key, &[("n", &n.to_string())]);
     let mut live = Vec::new();
@@ -78,7 +79,7 @@ async fn center_page(state: &AppState, ctx: &Ctx, rec: &ConferenceRecord, pins: 
         view,
         invitation: state.conference.invitation(rec, ctx.lang, ""),
         choices: HOST_LEAVE_CHOICES.iter().map(|s| (*s, choice_label(ctx, *s))).collect(),
-        pins,
+        form,
     }))
 }
 
