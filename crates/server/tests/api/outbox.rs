@@ -77,7 +77,15 @@ async fn test_email_over_smtp(backend: Backend) {
     )
     .await;
     assert_eq!(e["field"], "to");
-    let counts: Value = app.get("/api/v1/outbox/status").await.json().await.unwrap();
+    // The SMTP server has the mail before the worker records it as sent.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let counts = loop {
+        let counts: Value = app.get("/api/v1/outbox/status").await.json().await.unwrap();
+        if counts["pending"] == 0 || tokio::time::Instant::now() > deadline {
+            break counts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(counts, json!({"pending": 0, "sent": 1, "failed": 0}));
     app.stop().await;
 }
