@@ -9,6 +9,7 @@ pub mod conference;
 pub mod identity;
 pub mod mail;
 pub mod outbox;
+pub mod planner;
 pub mod portal;
 pub mod rooms;
 pub mod secretary;

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "rooms", include_str!("../migrations/0006_rooms.sql")),
     (7, "cards", include_str!("../migrations/0007_cards.sql")),
     (8, "conference", include_str!("../migrations/0008_conference.sql")),
+    (9, "planner", include_str!("../migrations/0009_planner.sql")),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

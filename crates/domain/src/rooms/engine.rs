@@ -170,6 +170,11 @@ impl RoomEngine {
     /// Ends a room for everyone (as the host's `end` would), whether or not
     /// it is live on this node.
     pub async fn end_room(&self, room: &RoomRecord) {
+        self.end_room_because(room, EndReason::Host).await
+    }
+
+    /// Ends a room for everyone, telling them why (`ended` frame).
+    pub async fn end_room_because(&self, room: &RoomRecord, reason: EndReason) {
         let now = self.now();
         let live = self
             .inner
@@ -181,7 +186,7 @@ impl RoomEngine {
         if let Some(cell) = live {
             let mut state = cell.state.lock().unwrap();
             if !state.unloaded {
-                let out = state.room.end(EndReason::Host);
+                let out = state.room.end(reason);
                 self.end(&cell, &mut state, out, now);
                 return;
             }
