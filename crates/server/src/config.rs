@@ -141,6 +141,9 @@ pub struct Settings {
     pub room_grace: Duration,
     /// The conference dial-in number shown to users (empty: none).
     pub dial_in: String,
+    /// How often the planner's scheduler looks for due reminders and
+    /// expired spontaneous sessions (the most a reminder is late).
+    pub scheduler_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -253,6 +256,7 @@ impl Settings {
             ice_servers,
             room_grace: Duration::from_secs(grace),
             dial_in,
+            scheduler_interval: Duration::from_secs(1),
         })
     }
 

@@ -15,6 +15,7 @@ use domain::cards::CardService;
 use domain::conference::ConferenceService;
 use domain::identity::IdentityService;
 use domain::outbox::OutboxService;
+use domain::planner::PlannerService;
 use domain::portal::PortalService;
 use domain::rooms::{EngineConfig, LocalBus, RoomEngine, RoomService};
 use domain::secretary::SecretaryService;
@@ -46,6 +47,8 @@ pub struct Services {
     pub cards: CardService,
     /// Personal conference rooms.
     pub conference: ConferenceService,
+    /// Session planner, spontaneous sessions and their scheduler's work.
+    pub planner: PlannerService,
 }
 
 impl Services {
@@ -78,7 +81,15 @@ impl Services {
             rooms.clone(),
             env.clone(),
         );
+        let planner = PlannerService::new(
+            shared.clone(),
+            shared.clone(),
+            rooms.clone(),
+            conference.clone(),
+            env.clone(),
+        );
         Services {
+            planner,
             accounts: AccountService::new(shared.clone(), env.clone()),
             identity: IdentityService::new(shared.clone(), shared.clone(), shared.clone(), env.clone()),
             outbox: OutboxService::new(shared.clone(), env.clone()),
@@ -173,6 +184,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let db = Db::open(&settings.database_url).await?;
     let mut services = Services::with_rooms(db.clone(), &settings.base_url, clock.clone(), settings.engine_config());
     services.conference = services.conference.clone().with_dial_in(&settings.dial_in);
+    services.planner = services.planner.clone().with_conference(services.conference.clone());
     if settings.demo {
         demo::seed(&services).await.context("demo data")?;
     }
@@ -202,6 +214,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         rooms: services.rooms.clone(),
         cards: services.cards.clone(),
         conference: services.conference.clone(),
+        planner: services.planner.clone(),
         readiness: Arc::new(DbReady(db.clone())),
     };
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -223,6 +236,11 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         },
     );
     tasks.spawn(worker.run(shutdown.clone()));
+    tasks.spawn(jobs::scheduler::run(
+        services.planner.clone(),
+        settings.scheduler_interval,
+        shutdown.clone(),
+    ));
     let engine = services.rooms.engine().clone();
     let stop = shutdown.clone();
     tasks.spawn(async move { engine.run(stop.cancelled_owned()).await });

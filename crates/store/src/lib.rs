@@ -14,6 +14,7 @@ mod identity;
 mod migrate;
 mod network;
 mod outbox;
+mod planner;
 mod portal;
 mod rooms;
 mod secretary;

@@ -76,7 +76,8 @@ impl RoomStore for Db {
 
     async fn rooms_of(&self, owner: UserId, limit: i64) -> DomainResult<Vec<RoomRecord>> {
         let rows: Vec<RoomRow> = sqlx::query_as(&format!(
-            "SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+            "SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = $1 AND kind = 'meeting' \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
         ))
         .bind(owner.0)
         .bind(limit)

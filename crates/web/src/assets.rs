@@ -33,6 +33,11 @@ pub fn router() -> Router<AppState> {
         "text/javascript; charset=utf-8",
         include_str!("../static/rooms/media.js"),
     );
+    let widget_js = asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/widget/session.js"),
+    );
+    let widget_css = asset("text/css; charset=utf-8", include_str!("../static/widget/session.css"));
     let icon = asset("image/svg+xml", include_str!("../static/favicon.svg"));
     Router::new()
         .route("/static/app.css", get(move || async move { css }))
@@ -43,4 +48,6 @@ pub fn router() -> Router<AppState> {
         .route("/static/rooms/socket.js", get(move || async move { room_socket_js }))
         .route("/static/rooms/media.js", get(move || async move { room_media_js }))
         .route("/static/favicon.svg", get(move || async move { icon }))
+        .route("/widget/session.js", get(move || async move { widget_js }))
+        .route("/widget/session.css", get(move || async move { widget_css }))
 }

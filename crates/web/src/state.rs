@@ -51,6 +51,7 @@ pub struct AppState {
     /// Company cards, and networking through `cards.network()`.
     pub cards: CardService,
     pub conference: ConferenceService,
+    pub planner: domain::planner::PlannerService,
     pub readiness: Arc<dyn Readiness>,
 }
 

@@ -225,3 +225,10 @@ for (const input of document.querySelectorAll("[data-pin-fill]")) {
     target.value = target.dataset.template.replace(input.dataset.placeholder, pin || input.dataset.placeholder);
   });
 }
+
+// Rows that open something on double click (planner: start the session).
+// Enter on a focused row does the same, for keyboard users.
+document.addEventListener("dblclick", (e) => {
+  const row = e.target.closest("[data-dblclick-href]");
+  if (row && !e.target.closest("a, button, input, form")) location.href = row.dataset.dblclickHref;
+});

@@ -147,6 +147,16 @@ impl PlannerService {
         Ok(())
     }
 
+    /// Whole days left on trial (none when licensed or expired).
+    pub fn days_left(&self, access: PlannerAccess) -> Option<i64> {
+        access.days_left(self.now())
+    }
+
+    /// The address a personal link was sent to (to fill in the name).
+    pub async fn invitee_name(&self, token: &str) -> DomainResult<Option<String>> {
+        Ok(self.store.invitee_by_token(&hash_token(token)).await?.map(|(_, email)| email))
+    }
+
     /// The operator books (or cancels) the planner for a customer account.
     pub async fn set_licence(&self, actor: &User, account: kernel::AccountId, licensed: bool) -> DomainResult<()> {
         if !actor.is_operator() {

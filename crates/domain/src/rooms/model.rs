@@ -92,7 +92,7 @@ pub enum RoomWrite {
 pub trait RoomStore: Send + Sync {
     async fn create_room(&self, room: &NewRoom) -> DomainResult<RoomRecord>;
     async fn room(&self, public_id: &str) -> DomainResult<Option<RoomRecord>>;
-    /// The owner's rooms, newest first.
+    /// The owner's meetings (kind `meeting`), newest first.
     async fn rooms_of(&self, owner: UserId, limit: i64) -> DomainResult<Vec<RoomRecord>>;
     /// The newest `limit` chat lines, oldest first.
     async fn chat_history(&self, room: i64, limit: usize) -> DomainResult<Vec<ChatLine>>;

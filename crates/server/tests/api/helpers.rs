@@ -51,6 +51,7 @@ pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
         ice_servers: serde_json::json!([]),
         room_grace: Duration::from_millis(400),
         dial_in: "+49 30 5557 0100".into(),
+        scheduler_interval: Duration::from_millis(50),
     }
 }
 

@@ -7,11 +7,14 @@ mod cards;
 mod conference;
 mod docs;
 mod outbox;
+mod planner;
 mod portal;
 mod rooms;
 mod secretary;
 mod session;
 mod system;
+
+pub(crate) use planner::ics_download as planner_ics_download;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -42,6 +45,7 @@ use crate::state::AppState;
         (name = "calls", description = "Virtual secretary, agent side: call intake for telephone systems (API token), agent queue and call screen, call notes, statistics, service numbers, API tokens. Live updates: WebSockets at /api/v1/agent/live and /api/v1/accounts/{id}/calls/live (see docs/calls.md)"),
         (name = "rooms", description = "Realtime rooms and meetings: open a meeting, get a join grant, then talk the room protocol over the WebSocket /api/v1/rooms/{id}/live (docs/realtime-protocol.md)"),
         (name = "cards", description = "Company cards: directory, public card, visitor requests, back office (team, standby, requests, history, maintenance link), maintenance-link edits, Info Counter entry; networking: profile settings, person search, chat, shares, notifications"),
+        (name = "planner", description = "Session planner: entries with permanent 9-digit session numbers, invitations with calendar entries (RFC 5545), the host's reminder, spontaneous sessions (30 minutes to get a participant), joining by number (also from other sites: the join widget); then the room protocol over /api/v1/rooms/{id}/live (docs/planner.md)"),
         (name = "conference", description = "Conference center: the customer's personal room (permanent number, moderator and participant PINs, moderator-leave rule, dial-in block) and joining by number and PIN; then the room protocol over /api/v1/rooms/{id}/live (docs/conference.md)"),
         (name = "secretary", description = "Virtual secretary: company settings, employees, CSV import/export, absences, appointments, VIP callers, FAQ, audit log"),
     )
@@ -153,6 +157,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(conference::set_settings))
         .routes(routes!(conference::entry))
         .routes(routes!(conference::join))
+        .routes(routes!(planner::list, planner::create))
+        .routes(routes!(planner::spontaneous))
+        .routes(routes!(planner::get, planner::update, planner::delete))
+        .routes(routes!(planner::invite))
+        .routes(routes!(planner::calendar))
+        .routes(routes!(planner::start))
+        .routes(routes!(planner::set_licence))
+        .merge(
+            // The join widget calls this from customers' websites.
+            OpenApiRouter::new().routes(routes!(planner::join)).layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(tower_http::cors::Any)
+                    .allow_methods([axum::http::Method::POST])
+                    .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::ACCEPT_LANGUAGE]),
+            ),
+        )
         .routes(routes!(cards::directory, cards::create))
         .routes(routes!(cards::get, cards::update))
         .routes(routes!(cards::submit_request, cards::requests))

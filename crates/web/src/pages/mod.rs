@@ -6,6 +6,7 @@ mod agent;
 mod auth;
 mod cards;
 mod conference;
+mod planner;
 mod dev;
 mod home;
 mod meetings;
@@ -105,6 +106,18 @@ pub fn router() -> Router<AppState> {
         .route("/conference/room", get(conference::owner_room))
         .route("/conference/live/{id}", get(conference::live))
         .route("/join", get(conference::join_page).post(conference::join_submit))
+        .route("/planner", get(planner::list).post(planner::create))
+        .route("/planner/new", get(planner::new_entry))
+        .route("/planner/spontaneous", post(planner::spontaneous))
+        .route("/planner/{id}", get(planner::entry).post(planner::update))
+        .route("/planner/{id}/invite", post(planner::invite))
+        .route("/planner/{id}/delete", post(planner::delete))
+        .route("/planner/{id}/calendar.ics", get(planner::calendar))
+        .route("/planner/{id}/room", get(planner::host_room))
+        .route("/session", get(planner::join).post(planner::join_submit))
+        .route("/s/{number}", get(planner::join_link))
+        .route("/session/live/{id}", get(planner::live))
+        .route("/widget/example", get(planner::widget_example))
         .route("/cards", get(cards::directory))
         .route("/cards/{id}", get(cards::card))
         .route("/cards/{id}/requests", post(cards::submit_request))
