@@ -6,9 +6,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use domain::identity::full_name;
 use domain::outbox::NewMessage;
-use domain::planner::{
-    EntryUpdate, Invitee, NewSession, PlannerStore, Reserved, Session, SessionKind, SessionNumber,
-};
+use domain::planner::{EntryUpdate, Invitee, NewSession, PlannerStore, Reserved, Session, SessionKind, SessionNumber};
 use kernel::{AccountId, DomainResult, Lang, Timestamp, UserId};
 
 use crate::db::Db;
@@ -187,7 +185,10 @@ impl PlannerStore for Db {
             SessionKind::Planned => "s.starts_at, s.id",
             SessionKind::Spontaneous => "s.id DESC",
         };
-        let sql = format!("s.owner_id = $1 AND s.kind = '{}' ORDER BY {order} LIMIT 500", kind.as_str());
+        let sql = format!(
+            "s.owner_id = $1 AND s.kind = '{}' ORDER BY {order} LIMIT 500",
+            kind.as_str()
+        );
         self.sessions_where(&sql, owner.0, None).await
     }
 

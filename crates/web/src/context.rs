@@ -147,6 +147,22 @@ fn client_ip(req: &Request) -> String {
         .unwrap_or_default()
 }
 
+/// The one endpoint other sites may call: joining a session (the widget).
+const WIDGET_JOIN: &str = "/api/v1/sessions/join";
+
+/// Lets any site's scripts call the widget endpoint and read its answer.
+fn cors(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("content-type, accept-language"),
+    );
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    r
+}
+
 /// True when an unsafe request was sent by a page of another site.
 pub(crate) fn cross_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
@@ -221,9 +237,12 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // The join widget posts from customers' websites; that endpoint uses no
-    // cookie from such requests (see api::planner::join).
-    let widget = path == "/api/v1/sessions/join";
+    // The join widget posts from customers' websites (CORS, any origin);
+    // that endpoint uses no cookie from such requests (api::planner::join).
+    let widget = path == WIDGET_JOIN;
+    if widget && req.method() == Method::OPTIONS {
+        return cors(StatusCode::NO_CONTENT.into_response());
+    }
     let mut response = if unsafe_method && !widget && cross_site(req.headers()) {
         let style = if path.starts_with("/api/") {
             ErrorStyle::Json
@@ -268,6 +287,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         if !sets_session {
             append_cookie(headers, removal(SESSION_COOKIE));
         }
+    }
+    if widget {
+        return cors(response);
     }
     response
 }

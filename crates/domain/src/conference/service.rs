@@ -243,7 +243,11 @@ impl ConferenceService {
     /// The dial-in block of a user's conference room, if they have one
     /// (session invitations with phone information).
     pub async fn dial_in_of(&self, owner: kernel::UserId) -> DomainResult<Option<DialIn>> {
-        Ok(self.store.conference_of(owner).await?.map(|rec| self.dial_in(rec.number)))
+        Ok(self
+            .store
+            .conference_of(owner)
+            .await?
+            .map(|rec| self.dial_in(rec.number)))
     }
 
     pub fn dial_in(&self, number: RoomNumber) -> DialIn {

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use ics::parameters::{PartStat, Role, TzIDParam, CN, RSVP};
 use ics::properties::{
-    Attendee, CalScale, Description, DtEnd, DtStart, Location, Method, Organizer, Sequence, Status, Summary,
-    Trigger, TzName, URL,
+    Attendee, CalScale, Description, DtEnd, DtStart, Location, Method, Organizer, Sequence, Status, Summary, Trigger,
+    TzName, URL,
 };
 use ics::{escape_text, Alarm, Daylight, Event, ICalendar, Standard, TimeZone as VTimeZone};
 use kernel::Timestamp;
@@ -65,7 +65,10 @@ fn offset_text(secs: i32) -> String {
 /// (total offset s, is daylight time, abbreviation) in force at `at`.
 fn offset_at(zone: Tz, at: DateTime<Utc>) -> (i32, bool, String) {
     let o = zone.offset_from_utc_datetime(&at.naive_utc());
-    let name = o.abbreviation().map(str::to_string).unwrap_or_else(|| zone.name().to_string());
+    let name = o
+        .abbreviation()
+        .map(str::to_string)
+        .unwrap_or_else(|| zone.name().to_string());
     (o.fix().local_minus_utc(), !o.dst_offset().is_zero(), name)
 }
 
@@ -232,15 +235,24 @@ mod tests {
         let a = vec!["x@example.de".to_string()];
         let text = calendar(&event(&a), CalendarMethod::Request);
         assert!(text.contains("METHOD:REQUEST\r\n"));
-        assert!(text.contains("DTSTART;TZID=Europe/Berlin:20261201T100000\r\n"), "{text}");
+        assert!(
+            text.contains("DTSTART;TZID=Europe/Berlin:20261201T100000\r\n"),
+            "{text}"
+        );
         assert!(text.contains("DTEND;TZID=Europe/Berlin:20261201T110000\r\n"));
         assert!(text.contains("SEQUENCE:2\r\n"));
         assert!(text.contains("SUMMARY:Schulung\\; Teil 1\\, Grundlagen\r\n"));
         assert!(text.contains("DESCRIPTION:Zeile 1\\nZeile 2\r\n"));
         assert!(text.contains("TRIGGER:-PT15M\r\n"));
         // Spring 2026: CET → CEST on 29 March at 02:00 local.
-        assert!(text.contains("DTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"), "{text}");
-        assert!(text.contains("DTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"), "{text}");
+        assert!(
+            text.contains("DTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("DTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n"),
+            "{text}"
+        );
         assert!(text.lines().all(|l| l.len() <= 75), "folded lines");
     }
 

@@ -172,9 +172,14 @@ pub struct EntryDraft {
 
 fn parse_local(raw: &str) -> Option<NaiveDateTime> {
     let s = raw.trim();
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%d.%m.%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 impl EntryDraft {
@@ -186,7 +191,11 @@ impl EntryDraft {
         if title.is_empty() {
             errors.push(FieldError::new("title", "required"));
         } else if title.chars().count() > MAX_TITLE {
-            errors.push(FieldError::with("title", "too_long", vec![("max", MAX_TITLE.to_string())]));
+            errors.push(FieldError::with(
+                "title",
+                "too_long",
+                vec![("max", MAX_TITLE.to_string())],
+            ));
         } else if title.chars().any(char::is_control) {
             errors.push(FieldError::new("title", "invalid"));
         }
@@ -277,7 +286,9 @@ impl PlannerAccess {
         } else if now < ends {
             PlannerAccess::Trial { ends_at: ends.millis() }
         } else {
-            PlannerAccess::Expired { ended_at: ends.millis() }
+            PlannerAccess::Expired {
+                ended_at: ends.millis(),
+            }
         }
     }
 
@@ -342,10 +353,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ny.starts_at.to_rfc3339(), "2026-12-01T15:00:00Z");
-        assert_eq!(
-            d.remind_at(Timestamp(0)).unwrap().to_rfc3339(),
-            "2026-12-01T08:45:00Z"
-        );
+        assert_eq!(d.remind_at(Timestamp(0)).unwrap().to_rfc3339(), "2026-12-01T08:45:00Z");
         assert_eq!(d.remind_at(d.starts_at), None, "no reminder after the fact");
     }
 
@@ -364,7 +372,14 @@ mod tests {
         let fields: Vec<&str> = e.field_errors().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["title", "description", "time_zone", "start", "duration_min", "reminder_min"]
+            [
+                "title",
+                "description",
+                "time_zone",
+                "start",
+                "duration_min",
+                "reminder_min"
+            ]
         );
     }
 

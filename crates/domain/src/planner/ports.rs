@@ -67,8 +67,7 @@ pub trait PlannerStore: Send + Sync {
     async fn invitees(&self, id: i64) -> DomainResult<Vec<Invitee>>;
     /// Adds invitees with their invitation mails, in one transaction; an
     /// address invited before gets a new personal link (the old one stops).
-    async fn invite(&self, id: i64, invitees: &[Invitee], mails: Vec<NewMessage>, now: Timestamp)
-        -> DomainResult<()>;
+    async fn invite(&self, id: i64, invitees: &[Invitee], mails: Vec<NewMessage>, now: Timestamp) -> DomainResult<()>;
     /// The invitee a personal link belongs to: (session id, e-mail).
     async fn invitee_by_token(&self, token_hash: &str) -> DomainResult<Option<(i64, String)>>;
     /// Sessions whose reminder is due, soonest first.

@@ -154,7 +154,11 @@ impl PlannerService {
 
     /// The address a personal link was sent to (to fill in the name).
     pub async fn invitee_name(&self, token: &str) -> DomainResult<Option<String>> {
-        Ok(self.store.invitee_by_token(&hash_token(token)).await?.map(|(_, email)| email))
+        Ok(self
+            .store
+            .invitee_by_token(&hash_token(token))
+            .await?
+            .map(|(_, email)| email))
     }
 
     /// The operator books (or cancels) the planner for a customer account.
@@ -287,10 +291,20 @@ impl PlannerService {
         }
     }
 
+    /// Phone information names the host's conference room: hand it out
+    /// now if they have none yet.
+    async fn phone_ready(&self, user: &User, draft: &EntryDraft) -> DomainResult<()> {
+        if draft.phone_info {
+            self.conference.provision(user).await?;
+        }
+        Ok(())
+    }
+
     /// A new planner entry with its permanent number.
     pub async fn create(&self, user: &User, input: &EntryInput) -> DomainResult<Session> {
         self.allowed(user).await?;
         let draft = EntryDraft::parse(input, &self.default_zone(user).await?)?;
+        self.phone_ready(user, &draft).await?;
         let now = self.now();
         let uid = format!("{}@kontor", new_token()[..24].to_lowercase());
         self.reserve(user, |number| NewSession {
@@ -313,6 +327,7 @@ impl PlannerService {
         self.allowed(user).await?;
         let s = self.planned(user, id).await?;
         let draft = EntryDraft::parse(input, &s.time_zone)?;
+        self.phone_ready(user, &draft).await?;
         let now = self.now();
         let significant = Some(draft.starts_at) != s.starts_at
             || draft.duration_min != s.duration_min
@@ -330,8 +345,14 @@ impl PlannerService {
         changed.sequence = sequence;
         let mails = if significant {
             let invitees = self.store.invitees(id).await?;
-            self.calendar_mails(&changed, &invitees, "mail.planner_update", CalendarMethod::Request, None)
-                .await?
+            self.calendar_mails(
+                &changed,
+                &invitees,
+                "mail.planner_update",
+                CalendarMethod::Request,
+                None,
+            )
+            .await?
         } else {
             Vec::new()
         };
@@ -352,8 +373,14 @@ impl PlannerService {
             let invitees = self.store.invitees(id).await?;
             let mut cancelled = s.clone();
             cancelled.sequence += 1;
-            self.calendar_mails(&cancelled, &invitees, "mail.planner_cancel", CalendarMethod::Cancel, None)
-                .await?
+            self.calendar_mails(
+                &cancelled,
+                &invitees,
+                "mail.planner_cancel",
+                CalendarMethod::Cancel,
+                None,
+            )
+            .await?
         } else {
             Vec::new()
         };
@@ -471,7 +498,11 @@ impl PlannerService {
         let lang = s.owner_language;
         let text = self.invitation_text(s, lang, link).await?;
         let ics = self.calendar_text(s, attendees, &text, link, method);
-        let method_name = if method == CalendarMethod::Cancel { "CANCEL" } else { "REQUEST" };
+        let method_name = if method == CalendarMethod::Cancel {
+            "CANCEL"
+        } else {
+            "REQUEST"
+        };
         Ok(Mail::new(lang, key)
             .arg("title", &s.title)
             .arg("when", &when(s, lang))
@@ -698,7 +729,11 @@ impl PlannerService {
             let n = due.len() as i64;
             for s in due {
                 let Some(at) = s.remind_at else { continue };
-                if self.store.send_reminder(s.id, at, &self.reminder_mail(&s, at), now).await? {
+                if self
+                    .store
+                    .send_reminder(s.id, at, &self.reminder_mail(&s, at), now)
+                    .await?
+                {
                     report.reminders += 1;
                 }
             }
@@ -743,7 +778,10 @@ impl PlannerService {
             .arg("title", &s.title)
             .arg("when", &when(s, lang))
             .arg("number", &s.number.grouped())
-            .button("mail.planner_reminder.button", &self.env.link(&format!("/planner/{}/room", s.id)))
+            .button(
+                "mail.planner_reminder.button",
+                &self.env.link(&format!("/planner/{}/room", s.id)),
+            )
             .to(None, &s.owner_email);
         // The same reminder can never be queued twice.
         mail.idempotency_key = format!("planner-reminder:{}:{}", s.id, due.millis());

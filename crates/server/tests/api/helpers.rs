@@ -140,11 +140,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        Self::spawn_clocked(backend, Arc::new(SystemClock), tweak).await
+    }
+
+    /// A server whose time is `clock` (a `ManualClock` for expiry and schedules).
+    pub async fn spawn_clocked(
+        backend: Backend,
+        clock: Arc<dyn kernel::Clock>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let db = TestDb::create(backend).await?;
         let smtp = SmtpSink::start().await;
         let mut s = settings(&db.url, Some(smtp.url()));
         tweak(&mut s);
-        let running = kontor::start(&s, Arc::new(SystemClock)).await.expect("server starts");
+        let running = kontor::start(&s, clock).await.expect("server starts");
         let url = format!("http://{}", running.addr);
         Some(TestApp {
             visitor: Visitor { url, client: client() },

@@ -18,6 +18,7 @@ mod calls_pages;
 mod cards;
 mod conference;
 mod outbox;
+mod planner;
 mod portal;
 mod portal_pages;
 mod process;

@@ -164,15 +164,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(planner::calendar))
         .routes(routes!(planner::start))
         .routes(routes!(planner::set_licence))
-        .merge(
-            // The join widget calls this from customers' websites.
-            OpenApiRouter::new().routes(routes!(planner::join)).layer(
-                tower_http::cors::CorsLayer::new()
-                    .allow_origin(tower_http::cors::Any)
-                    .allow_methods([axum::http::Method::POST])
-                    .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::ACCEPT_LANGUAGE]),
-            ),
-        )
+        .routes(routes!(planner::join))
         .routes(routes!(cards::directory, cards::create))
         .routes(routes!(cards::get, cards::update))
         .routes(routes!(cards::submit_request, cards::requests))

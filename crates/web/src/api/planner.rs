@@ -238,9 +238,6 @@ pub async fn set_licence(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<LicenceInput>,
 ) -> ApiResult<StatusCode> {
-    state
-        .planner
-        .set_licence(&user, AccountId(id), input.licensed)
-        .await?;
+    state.planner.set_licence(&user, AccountId(id), input.licensed).await?;
     Ok(StatusCode::NO_CONTENT)
 }

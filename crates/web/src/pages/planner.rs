@@ -254,7 +254,12 @@ pub async fn create(
     form: CsrfForm<EntryForm>,
 ) -> PageResult<Response> {
     match state.planner.create(&user, &form.data.input()).await {
-        Ok(s) => done_with(jar, "planner_created", &s.number.grouped(), &format!("/planner/{}", s.id)),
+        Ok(s) => done_with(
+            jar,
+            "planner_created",
+            &s.number.grouped(),
+            &format!("/planner/{}", s.id),
+        ),
         Err(e) => form_again(e, form.raw, ctx.lang, |fs| new_page(&state, &ctx, &user, fs)).await,
     }
 }
@@ -387,7 +392,12 @@ pub async fn calendar(
     Ok(crate::api::planner_ics_download(ics).into_response())
 }
 
-fn room_page<'a>(state: &AppState, ctx: &'a Ctx, s: &Session, admission: Option<domain::rooms::Admission>) -> RoomPage<'a> {
+fn room_page<'a>(
+    state: &AppState,
+    ctx: &'a Ctx,
+    s: &Session,
+    admission: Option<domain::rooms::Admission>,
+) -> RoomPage<'a> {
     RoomPage {
         ctx,
         room: s.room.clone(),
@@ -500,16 +510,17 @@ pub async fn join_submit(State(state): State<AppState>, ctx: Ctx, form: CsrfForm
         name: f.name.clone(),
     };
     match state.planner.join(&input, ctx.user.as_ref(), &ctx.ip).await {
-        Ok(a) => Ok(Redirect::to(&format!(
-            "/session/live/{}#g={}",
-            a.room.public_id,
-            urlencode(&a.grant)
-        ))
-        .into_response()),
+        Ok(a) => {
+            Ok(Redirect::to(&format!("/session/live/{}#g={}", a.room.public_id, urlencode(&a.grant))).into_response())
+        }
         Err(e) => {
             let token = f.token.clone();
             form_again(e, form.raw, ctx.lang, |fs| async {
-                Ok(render(&JoinPage { ctx: &ctx, form: fs, token }))
+                Ok(render(&JoinPage {
+                    ctx: &ctx,
+                    form: fs,
+                    token,
+                }))
             })
             .await
         }
@@ -523,8 +534,14 @@ pub struct ExampleQuery {
 }
 
 /// The widget as a customer's website would show it (`?n=` presets a number).
-pub async fn widget_example(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ExampleQuery>) -> PageResult<Response> {
-    let number = domain::planner::SessionNumber::parse(&q.n, "n").map(|n| n.grouped()).ok();
+pub async fn widget_example(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ExampleQuery>,
+) -> PageResult<Response> {
+    let number = domain::planner::SessionNumber::parse(&q.n, "n")
+        .map(|n| n.grouped())
+        .ok();
     Ok(render(&WidgetExample {
         ctx: &ctx,
         snippet: widget_snippet(&state, number.as_deref()),
