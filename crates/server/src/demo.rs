@@ -166,6 +166,7 @@ pub async fn seed(s: &Services) -> anyhow::Result<bool> {
         }
     }
     conference(s, &people).await?;
+    planner(s, &people, ids[0]).await?;
     tracing::info!("demo: seeded 3 customer accounts and 6 logins (password {DEMO_PASSWORD})");
     Ok(true)
 }
@@ -187,6 +188,61 @@ async fn conference(s: &Services, people: &[User]) -> anyhow::Result<()> {
                 "demo: Anna's conference room"
             );
         }
+    }
+    Ok(())
+}
+
+/// Mustermann AG has the session planner booked; Anna has three entries
+/// (tomorrow's training with a reminder and phone information, a weekly
+/// meeting, the remote-support session her website's widget uses).
+async fn planner(s: &Services, people: &[User], mustermann: AccountId) -> anyhow::Result<()> {
+    use domain::planner::{EntryInput, PlannerStore};
+    let Some(anna) = people.iter().find(|u| u.first_name == "Anna") else {
+        return Ok(());
+    };
+    PlannerStore::set_planner_licence(&s.db, mustermann, true).await?;
+    let day = |d: i64, time: &str| {
+        (chrono::Utc::now() + chrono::Duration::days(d))
+            .with_timezone(&domain::secretary::schedule::zone("Europe/Berlin"))
+            .format(&format!("%Y-%m-%dT{time}"))
+            .to_string()
+    };
+    let entries = [
+        (
+            "Produktschulung Kasse 3000",
+            day(1, "10:00"),
+            90,
+            "Neue Funktionen der Kasse 3000: Bonieren, Storno, Tagesabschluss.",
+            true,
+            Some(15),
+        ),
+        ("Wochenabstimmung Vertrieb", day(3, "09:00"), 30, "", false, None),
+        (
+            "Fernwartung (Website)",
+            day(0, "08:00"),
+            60,
+            "Feste Nummer für das Teilnahme-Widget auf unserer Website.",
+            false,
+            None,
+        ),
+    ];
+    for (title, start, duration_min, description, phone_info, reminder_min) in entries {
+        let e = s
+            .planner
+            .create(
+                anna,
+                &EntryInput {
+                    title: title.into(),
+                    start,
+                    time_zone: None,
+                    duration_min,
+                    description: description.into(),
+                    phone_info,
+                    reminder_min,
+                },
+            )
+            .await?;
+        tracing::info!(number = %e.number.grouped(), title, "demo: Anna's planner entry");
     }
     Ok(())
 }

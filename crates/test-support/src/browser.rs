@@ -49,10 +49,20 @@ impl Browser {
     /// Two browsers with their own profiles, for tests where two people
     /// meet (WebRTC between two pages).
     pub async fn start_pair(extra_args: &[&str]) -> (Browser, Browser) {
+        let mut b = Self::start_several(extra_args, 2).await;
+        let second = b.pop().expect("two");
+        (b.pop().expect("two"), second)
+    }
+
+    /// `n` browsers taking their turn together (asking for one more while
+    /// holding some would wait for itself).
+    pub async fn start_several(extra_args: &[&str], n: usize) -> Vec<Browser> {
         let turn = TURN.lock().await;
-        let first = Self::launch(extra_args, Some(turn)).await;
-        let second = Self::launch(extra_args, None).await;
-        (first, second)
+        let mut all = vec![Self::launch(extra_args, Some(turn)).await];
+        for _ in 1..n {
+            all.push(Self::launch(extra_args, None).await);
+        }
+        all
     }
 
     async fn launch(extra_args: &[&str], turn: Option<tokio::sync::MutexGuard<'static, ()>>) -> Browser {

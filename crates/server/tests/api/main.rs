@@ -11,6 +11,7 @@ mod browser;
 mod browser_calls;
 mod browser_cards;
 mod browser_conference;
+mod browser_planner;
 mod browser_registration;
 mod browser_rooms;
 mod calls;
