@@ -116,6 +116,15 @@ impl PlannerStore for Db {
         Ok((licensed, rows.into_iter().next().map(|(_, z)| z)))
     }
 
+    async fn account_licensed(&self, account: AccountId) -> DomainResult<Option<bool>> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT planner_licensed FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(self.pool())
+            .await
+            .db()?;
+        Ok(row.map(|(l,)| l != 0))
+    }
+
     async fn set_planner_licence(&self, account: AccountId, licensed: bool) -> DomainResult<bool> {
         let _guard = self.write_guard().await;
         let n = sqlx::query("UPDATE accounts SET planner_licensed = $1 WHERE id = $2")

@@ -122,20 +122,12 @@ impl ConferenceService {
         self.env.clock.now()
     }
 
-    /// The conference center is for customers, not for the platform's staff.
-    fn customer(user: &User) -> DomainResult<()> {
-        if user.platform_role.is_some() {
-            return Err(DomainError::Forbidden);
-        }
-        Ok(())
-    }
-
     /// The user's room, handed out now if they have none yet: at the end
     /// of registration, and for anyone who reaches the center without one
     /// (e.g. after a crash between the two). Number, room and welcome
     /// e-mail are stored together, so the e-mail goes out exactly once.
     pub async fn provision(&self, user: &User) -> DomainResult<ConferenceRecord> {
-        Self::customer(user)?;
+        user.require_customer()?;
         if let Some(existing) = self.store.conference_of(user.id).await? {
             return Ok(existing);
         }

@@ -116,6 +116,14 @@ impl User {
     pub fn display_name(&self) -> String {
         full_name(&self.first_name, &self.last_name, &self.email)
     }
+    /// Customer features (conference room, planner) are not for the
+    /// platform's staff.
+    pub fn require_customer(&self) -> kernel::DomainResult<()> {
+        if self.platform_role.is_some() {
+            return Err(kernel::DomainError::Forbidden);
+        }
+        Ok(())
+    }
 }
 
 /// A user's membership in a customer account.

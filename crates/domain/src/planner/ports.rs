@@ -50,6 +50,8 @@ pub trait PlannerStore: Send + Sync {
     /// Whether one of the user's customer accounts has the planner booked,
     /// and the time zone of their (first) account.
     async fn planner_account(&self, user: UserId) -> DomainResult<(bool, Option<String>)>;
+    /// Whether an account has the planner booked (`None`: no such account).
+    async fn account_licensed(&self, account: kernel::AccountId) -> DomainResult<Option<bool>>;
     /// Books or cancels the planner for an account.
     async fn set_planner_licence(&self, account: kernel::AccountId, licensed: bool) -> DomainResult<bool>;
     /// Reserves the number and creates the session's room, in one transaction.

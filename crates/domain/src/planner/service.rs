@@ -125,16 +125,9 @@ impl PlannerService {
         self.env.clock.now()
     }
 
-    fn customer(user: &User) -> DomainResult<()> {
-        if user.platform_role.is_some() {
-            return Err(DomainError::Forbidden);
-        }
-        Ok(())
-    }
-
     /// Licensed, on trial or expired.
     pub async fn access(&self, user: &User) -> DomainResult<PlannerAccess> {
-        Self::customer(user)?;
+        user.require_customer()?;
         let (licensed, _) = self.store.planner_account(user.id).await?;
         Ok(PlannerAccess::of(licensed, user.created_at, self.now()))
     }
@@ -159,6 +152,17 @@ impl PlannerService {
             .invitee_by_token(&hash_token(token))
             .await?
             .map(|(_, email)| email))
+    }
+
+    /// Whether a customer account has the planner booked (operators).
+    pub async fn licensed(&self, actor: &User, account: kernel::AccountId) -> DomainResult<bool> {
+        if !actor.is_operator() {
+            return Err(DomainError::Forbidden);
+        }
+        self.store
+            .account_licensed(account)
+            .await?
+            .ok_or(DomainError::not_found("account"))
     }
 
     /// The operator books (or cancels) the planner for a customer account.
@@ -209,13 +213,13 @@ impl PlannerService {
 
     /// The user's planner entries, by start.
     pub async fn entries(&self, user: &User) -> DomainResult<Vec<Session>> {
-        Self::customer(user)?;
+        user.require_customer()?;
         self.store.sessions_of(user.id, SessionKind::Planned).await
     }
 
     /// The user's spontaneous sessions that still run (or may still be joined).
     pub async fn running(&self, user: &User) -> DomainResult<Vec<Session>> {
-        Self::customer(user)?;
+        user.require_customer()?;
         self.rooms.engine().flush().await;
         let now = self.now();
         Ok(self
@@ -229,7 +233,7 @@ impl PlannerService {
 
     /// One of the user's sessions; anyone else's is "not found".
     pub async fn entry(&self, user: &User, id: i64) -> DomainResult<Session> {
-        Self::customer(user)?;
+        user.require_customer()?;
         self.store
             .session(id)
             .await?
@@ -613,7 +617,7 @@ impl PlannerService {
     /// Starts a session now with a fresh number for this session only; it
     /// ends after 30 minutes if no participant joined.
     pub async fn start_spontaneous(&self, user: &User) -> DomainResult<(Session, Admission)> {
-        Self::customer(user)?;
+        user.require_customer()?;
         let title = kernel::tr_args(
             user.language,
             "planner.spontaneous_title",

@@ -4,12 +4,11 @@
 //! sees the screen; the host locks the session and a third page is refused
 //! with the reason shown in the widget.
 
-use test_support::fantoccini::key::Key;
-use test_support::fantoccini::{Client, Locator};
+use test_support::fantoccini::Client;
 use test_support::{db_test, Backend, Browser};
 
-use crate::browser_rooms::{click, js, until, MEDIA};
-use crate::helpers::{TestApp, PASSWORD};
+use crate::browser_rooms::{click, js, sign_in, until, MEDIA};
+use crate::helpers::TestApp;
 
 /// A customer's website on its own origin with the widget pasted in.
 async fn website(snippet: String) -> (String, tokio::task::JoinHandle<()>) {
@@ -75,20 +74,7 @@ async fn host_shares_participant_joins_by_widget_lock_refuses_third(backend: Bac
     let guest_browser = browsers.pop().unwrap();
     let host_browser = browsers.pop().unwrap();
     let host = &host_browser.client;
-    host.goto(&app.at("/login?next=/planner")).await.unwrap();
-    host.find(Locator::Id("f-email"))
-        .await
-        .unwrap()
-        .send_keys("anna@planer.test")
-        .await
-        .unwrap();
-    host.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{PASSWORD}{}", Key::Tab, Key::Enter))
-        .await
-        .unwrap();
-    until(host, "return location.pathname === '/planner'", "planner page").await;
+    sign_in(host, &app, "anna@planer.test", "/planner").await;
     let listed = js(
         host,
         "return document.querySelector('[data-entry] .session-number').textContent",

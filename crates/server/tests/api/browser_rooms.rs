@@ -36,6 +36,24 @@ pub(crate) async fn until(c: &Client, script: &str, what: &str) {
     panic!("{what}: not reached within 30 s; state {state}");
 }
 
+/// Signs in on the login page (keyboard only) and waits for `next`.
+pub(crate) async fn sign_in(c: &Client, app: &TestApp, email: &str, next: &str) {
+    c.goto(&app.at(&format!("/login?next={next}"))).await.unwrap();
+    c.find(Locator::Id("f-email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{PASSWORD}{}", Key::Tab, Key::Enter))
+        .await
+        .unwrap();
+    until(c, &format!("return location.pathname === '{next}'"), "signed in").await;
+}
+
 pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css)).await.expect(css).click().await.expect(css);
 }
@@ -50,20 +68,7 @@ async fn two_pages_talk_share_a_screen_and_hang_up(backend: Backend) {
     // The host signs in, opens a meeting and joins it.
     let (host_browser, guest_browser) = Browser::start_pair(MEDIA).await;
     let host = &host_browser.client;
-    host.goto(&app.at("/login?next=/meetings")).await.unwrap();
-    host.find(Locator::Id("f-email"))
-        .await
-        .unwrap()
-        .send_keys("gastgeberin@rooms.test")
-        .await
-        .unwrap();
-    host.active_element()
-        .await
-        .unwrap()
-        .send_keys(&format!("{}{PASSWORD}{}", Key::Tab, Key::Enter))
-        .await
-        .unwrap();
-    until(host, "return location.pathname === '/meetings'", "meetings page").await;
+    sign_in(host, &app, "gastgeberin@rooms.test", "/meetings").await;
     host.find(Locator::Id("f-title"))
         .await
         .unwrap()

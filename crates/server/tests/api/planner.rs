@@ -570,6 +570,17 @@ async fn spontaneous_sessions_expire_and_trial_ends(backend: Backend) {
     let list: Value = anna.get("/api/v1/planner").await.json().await.unwrap();
     assert_eq!(list["access"]["status"], "licensed");
     create(&anna, entry_json("Mit Lizenz", START, None)).await;
+    // The operator's account page shows the booking and ends it.
+    let account_page = format!("/operator/accounts/{}", account_id.0);
+    let page = app.get(&account_page).await.text().await.unwrap();
+    assert!(page.contains("data-planner-licence") && page.contains("Gebucht"));
+    let r = app
+        .post_form(&format!("{account_page}/planner-licence"), &[("licensed", "false")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let list: Value = anna.get("/api/v1/planner").await.json().await.unwrap();
+    assert_eq!(list["access"]["status"], "expired");
+    assert_eq!(list["entries"].as_array().unwrap().len(), 2, "entries are kept");
     app.stop().await;
 }
 

@@ -239,10 +239,13 @@ fn room_page<'a>(
 /// The room page after the join page: the grant comes in the URL fragment.
 pub async fn live(State(state): State<AppState>, ctx: Ctx, PagePath(id): PagePath<String>) -> PageResult<Response> {
     let rec = state.conference.by_room(&id).await?;
-    let mut page = render(&room_page(&state, &ctx, &rec, None, String::new()));
-    page.headers_mut()
-        .insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
-    Ok(page)
+    Ok(super::no_referrer(render(&room_page(
+        &state,
+        &ctx,
+        &rec,
+        None,
+        String::new(),
+    ))))
 }
 
 #[derive(Deserialize)]

@@ -194,13 +194,10 @@ pub async fn invited(
         }
         None => (state.rooms.invitation(&id, &q.k).await?, None),
     };
-    let mut page = render(&RoomPage {
+    // The code is in the URL; keep it out of Referer headers.
+    Ok(super::no_referrer(render(&RoomPage {
         code: q.k,
         back: if ctx.user.is_some() { "/meetings" } else { "/" },
         ..RoomPage::meeting(&state, &ctx, room, admission)
-    });
-    // The code is in the URL; keep it out of Referer headers.
-    page.headers_mut()
-        .insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
-    Ok(page)
+    })))
 }

@@ -35,6 +35,16 @@ use crate::error::{field_message, PageResult, WebError};
 use crate::state::AppState;
 
 /// Back to `to` with a success message.
+/// Keeps a secret in the page's URL (grant, invitation code, personal
+/// link) out of Referer headers.
+pub fn no_referrer(mut page: Response) -> Response {
+    page.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    page
+}
+
 pub fn done(jar: CookieJar, flash: &str, to: &str) -> PageResult<Response> {
     Ok((jar.add(Flash::cookie("success", flash)), Redirect::to(to)).into_response())
 }
@@ -73,6 +83,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/operator/accounts/{id}/edit", get(operator::edit_account))
         .route("/operator/accounts/{id}/status", post(operator::set_account_status))
+        .route(
+            "/operator/accounts/{id}/planner-licence",
+            post(operator::set_planner_licence),
+        )
         .route("/operator/outbox", get(operator::outbox))
         .route("/operator/accounts/{id}/service-numbers", post(telephony::add_number))
         .route(

@@ -229,6 +229,8 @@ struct AccountPage<'a> {
     /// Months with their bar height in percent of the busiest month.
     usage: Vec<(SmsUsage, i64)>,
     numbers: Vec<domain::calls::ServiceNumber>,
+    /// The session planner is booked for the account.
+    planner: bool,
     form: FormState,
 }
 
@@ -270,6 +272,7 @@ pub async fn account_page(
         account,
         usage: usage.collect(),
         numbers,
+        planner: state.planner.licensed(op, id).await?,
         form,
     }))
 }
@@ -387,4 +390,28 @@ pub async fn send_test_email(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct LicenceForm {
+    #[serde(default)]
+    licensed: String,
+}
+
+/// Books or cancels the session planner for a customer account.
+pub async fn set_planner_licence(
+    State(state): State<AppState>,
+    op: PageOperator,
+    PagePath(id): PagePath<i64>,
+    jar: CookieJar,
+    form: CsrfForm<LicenceForm>,
+) -> PageResult<Response> {
+    let licensed = form.data.licensed == "true";
+    state.planner.set_licence(&op.0, AccountId(id), licensed).await?;
+    let flash = if licensed {
+        "planner_licensed"
+    } else {
+        "planner_unlicensed"
+    };
+    super::done(jar, flash, &format!("/operator/accounts/{id}"))
 }

@@ -437,10 +437,7 @@ pub async fn spontaneous(
 /// The room page after the join page: the grant comes in the URL fragment.
 pub async fn live(State(state): State<AppState>, ctx: Ctx, PagePath(id): PagePath<String>) -> PageResult<Response> {
     let s = state.planner.by_room(&id).await?;
-    let mut page = render(&room_page(&state, &ctx, &s, None));
-    page.headers_mut()
-        .insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
-    Ok(page)
+    Ok(super::no_referrer(render(&room_page(&state, &ctx, &s, None))))
 }
 
 #[derive(Deserialize)]
@@ -478,18 +475,12 @@ pub async fn join_link(
         String::new()
     } else {
         // The invitee's address names them until they type a name.
-        match state.planner.invitee_name(&q.t).await? {
-            Some(name) => name,
-            None => String::new(),
-        }
+        state.planner.invitee_name(&q.t).await?.unwrap_or_default()
     };
     let grouped = domain::planner::SessionNumber::parse(&number, "number")
         .map(|n| n.grouped())
         .unwrap_or(number);
-    let mut page = join_page(&ctx, grouped, q.t, name);
-    page.headers_mut()
-        .insert("referrer-policy", axum::http::HeaderValue::from_static("no-referrer"));
-    Ok(page)
+    Ok(super::no_referrer(join_page(&ctx, grouped, q.t, name)))
 }
 
 #[derive(Deserialize)]
