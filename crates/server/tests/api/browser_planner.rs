@@ -1,8 +1,9 @@
 //! A planned session in real browsers: the host starts it from the planner
 //! and shares the (fake) screen; a participant joins through the widget
-//! snippet on another website (another origin) by typing only a name and
-//! sees the screen; the host locks the session and a third page is refused
-//! with the reason shown in the widget.
+//! snippet on another website (another origin) by typing the session number
+//! and a name, and sees the screen; the host locks the session and a third
+//! page (the widget with the number preset) is refused with the reason
+//! shown in the widget.
 
 use test_support::fantoccini::Client;
 use test_support::{db_test, Backend, Browser};
@@ -31,16 +32,20 @@ async fn website(snippet: String) -> (String, tokio::task::JoinHandle<()>) {
     (url, task)
 }
 
-/// Types a name into the widget (in its shadow root) and submits it.
-async fn widget_join(c: &Client, name: &str) {
+/// Fills the widget (in its shadow root): the number if it asks for one,
+/// then the name, and submits it.
+async fn widget_join(c: &Client, number: Option<&str>, name: &str) {
     until(
         c,
         "return !!document.querySelector('[data-kontor-session]')?.shadowRoot?.querySelector('input[name=name]')",
         "widget rendered",
     )
     .await;
+    let number = number
+        .map(|n| format!("r.querySelector('input[name=number]').value = {n:?};"))
+        .unwrap_or_default();
     let script = format!(
-        "const r = document.querySelector('[data-kontor-session]').shadowRoot; \
+        "const r = document.querySelector('[data-kontor-session]').shadowRoot; {number} \
          r.querySelector('input[name=name]').value = {name:?}; r.querySelector('form').requestSubmit(); return true"
     );
     js(c, &script).await;
@@ -89,15 +94,23 @@ async fn host_shares_participant_joins_by_widget_lock_refuses_third(backend: Bac
     click(host, ".room-controls [data-toggle=screen]").await;
     let host_id = js(host, "return window.kontorRoom.me()").await;
 
-    // The participant opens the customer's website and joins by name only.
+    // The participant opens the customer's website and types number and name
+    // into the widget (a first try with a wrong number is answered at the field).
     let base = app.url.clone();
-    let snippet = format!(
-        "<div data-kontor-session data-number=\"{grouped}\"></div>\n<script src=\"{base}/widget/session.js\" async></script>"
-    );
-    let (site, server) = website(snippet).await;
+    let script = format!("<script src=\"{base}/widget/session.js\" async></script>");
+    let (site, server) = website(format!("<div data-kontor-session></div>\n{script}")).await;
     let guest = &guest_browser.client;
     guest.goto(&site).await.unwrap();
-    widget_join(guest, "Kundin Kasse").await;
+    widget_join(guest, Some("999-999-99"), "Kundin Kasse").await;
+    until(
+        guest,
+        "const e = document.querySelector('[data-kontor-session]').shadowRoot.querySelector('input[name=number]'); \
+         return e.getAttribute('aria-invalid') === 'true'",
+        "wrong number marked at the field",
+    )
+    .await;
+    guest_browser.screenshot(&shot("2a-widget-wrong-number")).await;
+    widget_join(guest, Some(&grouped), "Kundin Kasse").await;
     until(guest, "return !!window.kontorRoom", "session page on Kontor").await;
     assert!(js(guest, "return location.origin").await == base.as_str());
     until(
@@ -120,8 +133,13 @@ async fn host_shares_participant_joins_by_widget_lock_refuses_third(backend: Bac
     .await;
     host_browser.screenshot(&shot("3-host-locked")).await;
     let third = &third_browser.client;
-    third.goto(&site).await.unwrap();
-    widget_join(third, "Dritter").await;
+    // The remote-support variant: the number preset in the snippet.
+    let (preset_site, preset_server) = website(format!(
+        "<div data-kontor-session data-number=\"{grouped}\"></div>\n{script}"
+    ))
+    .await;
+    third.goto(&preset_site).await.unwrap();
+    widget_join(third, None, "Dritter").await;
     until(
         third,
         "const a = document.querySelector('[data-kontor-session]').shadowRoot.querySelector('[role=alert]'); \
@@ -130,7 +148,7 @@ async fn host_shares_participant_joins_by_widget_lock_refuses_third(backend: Bac
     )
     .await;
     assert!(
-        js(third, "return location.href").await == site.as_str(),
+        js(third, "return location.href").await == preset_site.as_str(),
         "stays on the website"
     );
     third_browser.screenshot(&shot("4-third-refused")).await;
@@ -138,6 +156,7 @@ async fn host_shares_participant_joins_by_widget_lock_refuses_third(backend: Bac
     until(guest, "return window.kontorRoom.stage() === 'in'", "participant stays").await;
 
     server.abort();
+    preset_server.abort();
     third_browser.close().await;
     host_browser.close().await;
     guest_browser.close().await;
