@@ -522,6 +522,16 @@ async fn spontaneous_sessions_expire_and_trial_ends(backend: Backend) {
     let r = join(&app, json!({"number": lonely["session"]["number"], "name": "Spät"})).await;
     assert_eq!(api_error(r, 422).await["code"], "session_not_found");
     let id = lonely["session"]["id"].as_i64().unwrap();
+    // The engine's sweep told the host; the scheduler (every 50 ms here)
+    // then releases the number: wait for that, within 5 s.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while anna.get(&format!("/api/v1/planner/{id}")).await.status() != 404 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "number released by the scheduler"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         anna.post_json(&format!("/api/v1/planner/{id}/start"), &json!({}))
             .await
