@@ -529,7 +529,7 @@ impl CardService {
             }
             None => {
                 let name = crate::rooms::display_name(name, "name")?;
-                let member = MemberId(format!("g{}", &new_token()[..16]));
+                let member = MemberId::guest();
                 self.rooms.admit(room, member, name, Role::Guest).await
             }
         }

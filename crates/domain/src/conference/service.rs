@@ -13,9 +13,8 @@ use super::ports::{ConferenceRecord, ConferenceStore, NewConference, Provisioned
 use crate::identity::User;
 use crate::mail::Mail;
 use crate::outbox::OutboxStore;
-use crate::rooms::{display_name, user_member, Admission, LiveRoom, MemberId, NewRoom, Role, RoomRules, RoomService};
+use crate::rooms::{entry_name, user_member, Admission, LiveRoom, MemberId, NewRoom, Role, RoomRules, RoomService};
 use crate::throttle::{self, Policy, ThrottleStore};
-use crate::token::new_token;
 use crate::{blocking, Env};
 
 /// What the owner may choose for "when the moderator leaves": the
@@ -143,7 +142,7 @@ impl ConferenceService {
                 number,
                 owner: user.id,
                 room: NewRoom {
-                    public_id: new_token()[..16].to_string(),
+                    public_id: crate::rooms::new_room_id(),
                     kind: "conference".into(),
                     title: kernel::tr_args(
                         user.language,
@@ -313,11 +312,7 @@ impl ConferenceService {
         } else if !pin.bytes().all(|b| b.is_ascii_digit()) {
             errors.push(FieldError::new("pin", "pin_digits_only"));
         }
-        let name = match actor {
-            Some(user) if input.name.trim().is_empty() => Ok(user.display_name()),
-            _ => display_name(&input.name, "name"),
-        }
-        .map_err(|e| errors.extend(e.field_errors().to_vec()));
+        let name = entry_name(actor, &input.name).map_err(|e| errors.extend(e.field_errors().to_vec()));
         let (Ok(number), Ok(name), true) = (number, name, errors.is_empty()) else {
             return Err(DomainError::Validation(errors));
         };
@@ -348,8 +343,8 @@ impl ConferenceService {
         let (member, role) = match (actor, role) {
             (Some(user), PinRole::Moderator) => (user_member(user.id), Role::Host),
             (Some(user), PinRole::Participant) => (user_member(user.id), Role::Participant),
-            (None, PinRole::Moderator) => (MemberId(format!("g{}", &new_token()[..16])), Role::Host),
-            (None, PinRole::Participant) => (MemberId(format!("g{}", &new_token()[..16])), Role::Participant),
+            (None, PinRole::Moderator) => (MemberId::guest(), Role::Host),
+            (None, PinRole::Participant) => (MemberId::guest(), Role::Participant),
         };
         self.rooms.admit(rec.room, member, name, role).await
     }

@@ -1,6 +1,5 @@
 //! Session numbers, planner entries and the rules for their input.
 
-use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use kernel::{DomainError, DomainResult, FieldError, Lang, Timestamp, UserId};
 use rand::Rng;
@@ -170,18 +169,6 @@ pub struct EntryDraft {
     pub reminder_min: Option<i64>,
 }
 
-fn parse_local(raw: &str) -> Option<NaiveDateTime> {
-    let s = raw.trim();
-    [
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%d.%m.%Y %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-}
-
 impl EntryDraft {
     /// Checks every field and reports all problems at once. Any date is
     /// accepted: an entry keeps its number whatever its date (seed 004).
@@ -222,7 +209,7 @@ impl EntryDraft {
             errors.push(FieldError::new("start", "required"));
             None
         } else {
-            let parsed = parse_local(&input.start);
+            let parsed = crate::secretary::schedule::parse_local_datetime(&input.start);
             if parsed.is_none() {
                 errors.push(FieldError::with(
                     "start",

@@ -15,7 +15,7 @@ use crate::identity::User;
 use crate::mail::Mail;
 use crate::outbox::{Attachment, NewMessage};
 use crate::rooms::protocol::EndReason;
-use crate::rooms::{display_name, user_member, Admission, MemberId, NewRoom, Role, RoomRules, RoomService};
+use crate::rooms::{entry_name, user_member, Admission, MemberId, NewRoom, Role, RoomRules, RoomService};
 use crate::throttle::{self, Policy, ThrottleStore};
 use crate::token::{hash_token, new_token};
 use crate::Env;
@@ -273,7 +273,7 @@ impl PlannerService {
 
     fn room(&self, user: &User, kind: SessionKind, title: &str) -> NewRoom {
         NewRoom {
-            public_id: new_token()[..16].to_string(),
+            public_id: crate::rooms::new_room_id(),
             kind: "session".into(),
             title: title.to_string(),
             owner_id: Some(user.id),
@@ -349,14 +349,8 @@ impl PlannerService {
         changed.sequence = sequence;
         let mails = if significant {
             let invitees = self.store.invitees(id).await?;
-            self.calendar_mails(
-                &changed,
-                &invitees,
-                "mail.planner_update",
-                CalendarMethod::Request,
-                None,
-            )
-            .await?
+            self.calendar_mails(&changed, &invitees, "mail.planner_update", CalendarMethod::Request)
+                .await?
         } else {
             Vec::new()
         };
@@ -377,14 +371,8 @@ impl PlannerService {
             let invitees = self.store.invitees(id).await?;
             let mut cancelled = s.clone();
             cancelled.sequence += 1;
-            self.calendar_mails(
-                &cancelled,
-                &invitees,
-                "mail.planner_cancel",
-                CalendarMethod::Cancel,
-                None,
-            )
-            .await?
+            self.calendar_mails(&cancelled, &invitees, "mail.planner_cancel", CalendarMethod::Cancel)
+                .await?
         } else {
             Vec::new()
         };
@@ -476,14 +464,13 @@ impl PlannerService {
         invitees: &[Invitee],
         key: &str,
         method: CalendarMethod,
-        link: Option<&str>,
     ) -> DomainResult<Vec<NewMessage>> {
         let attendees: Vec<String> = invitees.iter().map(|i| i.email.clone()).collect();
         let general = self.join_link(s.number);
         let mut mails = Vec::new();
         for i in invitees {
             mails.push(
-                self.calendar_mail(s, &attendees, &i.email, link.unwrap_or(&general), key, method)
+                self.calendar_mail(s, &attendees, &i.email, &general, key, method)
                     .await?,
             );
         }
@@ -663,19 +650,16 @@ impl PlannerService {
             .ok_or(DomainError::not_found("session"))
     }
 
-    /// The session a number or personal link names, for the join page.
-    pub async fn lookup(&self, number: &str, token: &str) -> DomainResult<Option<Session>> {
+    /// The joinable session a personal link (if given) or number names.
+    async fn lookup(&self, number: Option<SessionNumber>, token: &str) -> DomainResult<Option<Session>> {
         self.rooms.engine().flush().await;
-        let s = if !token.is_empty() {
-            match self.store.invitee_by_token(&hash_token(token)).await? {
+        let s = match (number, token) {
+            (_, token) if !token.is_empty() => match self.store.invitee_by_token(&hash_token(token)).await? {
                 Some((id, _)) => self.store.session(id).await?,
                 None => None,
-            }
-        } else {
-            match SessionNumber::parse(number, "number") {
-                Ok(n) => self.store.session_by_number(n).await?,
-                Err(_) => None,
-            }
+            },
+            (Some(n), _) => self.store.session_by_number(n).await?,
+            (None, _) => None,
         };
         let now = self.now();
         Ok(s.filter(|s| Self::joinable(s, now)))
@@ -694,19 +678,14 @@ impl PlannerService {
         } else {
             Ok(None)
         };
-        let name = match actor {
-            Some(user) if input.name.trim().is_empty() => Ok(user.display_name()),
-            _ => display_name(&input.name, "name"),
-        }
-        .map_err(|e| errors.extend(e.field_errors().to_vec()));
+        let name = entry_name(actor, &input.name).map_err(|e| errors.extend(e.field_errors().to_vec()));
         let (Ok(number), Ok(name), true) = (number, name, errors.is_empty()) else {
             return Err(DomainError::Validation(errors));
         };
         let now = self.now();
         let key = format!("session:client:{client}");
         throttle::check(&*self.throttle, &[&key], now).await?;
-        let shown = number.map(|n| n.to_string()).unwrap_or_default();
-        let Some(s) = self.lookup(&shown, token).await? else {
+        let Some(s) = self.lookup(number, token).await? else {
             throttle::fail(&*self.throttle, &[(&key, SESSION_GUESS_PER_CLIENT)], now).await?;
             return Err(DomainError::validation("number", "session_not_found"));
         };
@@ -717,7 +696,7 @@ impl PlannerService {
         let (member, role) = match actor {
             Some(user) if host => (user_member(user.id), Role::Host),
             Some(user) => (user_member(user.id), Role::Participant),
-            None => (MemberId(format!("g{}", &new_token()[..16])), Role::Guest),
+            None => (MemberId::guest(), Role::Guest),
         };
         self.rooms.admit(s.room, member, name, role).await
     }

@@ -20,13 +20,27 @@ pub use grant::{Grant, GrantKey, GRANT_TTL_MS};
 pub use model::{NewRoom, RoomRecord, RoomStore, RoomWrite};
 pub use room::{Out, Room, RoomRules, To, CHAT_BURST, CHAT_WINDOW_MS, HISTORY};
 use serde::{Deserialize, Serialize};
-pub use service::{display_name, user_member, Admission, MeetingInput, RoomService, MAX_NAME_CHARS, MAX_TITLE_CHARS};
+pub use service::{
+    display_name, entry_name, user_member, Admission, MeetingInput, RoomService, MAX_NAME_CHARS, MAX_TITLE_CHARS,
+};
 
 /// A member of a room: one per person (the same id when a browser tab
 /// reconnects, so presence has no duplicates).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct MemberId(pub String);
+
+impl MemberId {
+    /// A fresh member id for someone without an account (one per entry).
+    pub fn guest() -> Self {
+        MemberId(format!("g{}", &crate::token::new_token()[..16]))
+    }
+}
+
+/// A fresh random public id for a new room (used in links and grants).
+pub fn new_room_id() -> String {
+    crate::token::new_token()[..16].to_string()
+}
 
 /// Roles, with the marks the participant list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

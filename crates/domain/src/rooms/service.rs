@@ -11,7 +11,7 @@ use super::engine::RoomEngine;
 use super::model::{NewRoom, RoomRecord, RoomStore};
 use super::{MemberId, Role, RoomRules};
 use crate::identity::User;
-use crate::token::{new_token, secrets_equal};
+use crate::token::secrets_equal;
 use crate::Env;
 
 /// Longest display name in a room.
@@ -67,6 +67,15 @@ pub fn display_name(input: &str, field: &str) -> DomainResult<String> {
     Ok(name.to_string())
 }
 
+/// The name someone enters under: what they typed, or a signed-in user's
+/// own name when they typed none.
+pub fn entry_name(actor: Option<&User>, typed: &str) -> DomainResult<String> {
+    match actor {
+        Some(user) if typed.trim().is_empty() => Ok(user.display_name()),
+        _ => display_name(typed, "name"),
+    }
+}
+
 #[derive(Clone)]
 pub struct RoomService {
     store: Arc<dyn RoomStore>,
@@ -104,7 +113,7 @@ impl RoomService {
             title.to_string()
         };
         let room = NewRoom {
-            public_id: new_token()[..16].to_string(),
+            public_id: super::new_room_id(),
             kind: "meeting".into(),
             title,
             owner_id: Some(actor.id),
@@ -120,7 +129,7 @@ impl RoomService {
     /// Opens the permanent room of a card's Info Counter.
     pub async fn create_counter(&self, title: &str) -> DomainResult<RoomRecord> {
         let room = NewRoom {
-            public_id: new_token()[..16].to_string(),
+            public_id: super::new_room_id(),
             kind: "counter".into(),
             title: title.to_string(),
             owner_id: None,
@@ -224,7 +233,7 @@ impl RoomService {
             }
             None => {
                 let name = display_name(name, "name")?;
-                let member = MemberId(format!("g{}", &new_token()[..16]));
+                let member = MemberId::guest();
                 self.admit(room, member, name, Role::Guest).await
             }
         }

@@ -24,19 +24,31 @@ fn parse_moment(errors: &mut Vec<FieldError>, field: &str, raw: &str) -> Option<
         return None;
     }
     let parsed = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y"))
         .map(Moment::Day)
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d.%m.%Y").map(Moment::Day))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").map(Moment::At))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").map(Moment::At))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").map(Moment::At))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%d.%m.%Y %H:%M").map(Moment::At));
+        .ok()
+        .or_else(|| parse_local_datetime(s).map(Moment::At));
     match parsed {
-        Ok(m) => Some(m),
-        Err(_) => {
+        Some(m) => Some(m),
+        None => {
             errors.push(FieldError::with(field, "datetime_invalid", vec![("value", s.into())]));
             None
         }
     }
+}
+
+/// A local date and time as people type it: `2026-12-01T10:00` (form
+/// fields), with seconds, with a space, or `01.12.2026 10:00`.
+pub fn parse_local_datetime(raw: &str) -> Option<NaiveDateTime> {
+    let s = raw.trim();
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%d.%m.%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// The instant a local wall-clock time names. In the autumn overlap the

@@ -143,13 +143,10 @@ fn when(ctx: &Ctx, s: &Session) -> String {
 }
 
 fn row(state: &AppState, ctx: &Ctx, s: &Session) -> Row {
+    let view = state.planner.view(s);
     Row {
-        present: kernel::tr_args(
-            ctx.lang,
-            "planner.live.present",
-            &[("n", &state.rooms.engine().live(&s.room.public_id).present.to_string())],
-        ),
-        view: state.planner.view(s),
+        present: kernel::tr_args(ctx.lang, "planner.live.present", &[("n", &view.present.to_string())]),
+        view,
         when: when(ctx, s),
     }
 }
