@@ -358,7 +358,12 @@ fn check_value(name: &str, value: &str) -> Result<(), &'static str> {
         "Contact" => value == "*" || NameAddr::parse(value).is_some(),
         "Call-ID" => valid_call_id(value),
         "CSeq" => parse_cseq(value).is_some(),
-        "Max-Forwards" => !value.is_empty() && value.len() <= 3 && value.bytes().all(|b| b.is_ascii_digit()),
+        "Max-Forwards" => {
+            !value.is_empty()
+                && value.len() <= 10
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.parse::<u32>().is_ok_and(|v| v <= 255)
+        }
         "Content-Length" | "Expires" | "Min-Expires" => {
             !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit())
         }
@@ -724,6 +729,10 @@ fn parse_start(first: &str) -> Result<StartLine, ParseError> {
         });
     }
     let uri = Uri::parse(parts[1]).ok_or(err("Bad Request-URI"))?;
+    if uri.has_headers() {
+        // RFC 3261 section 19.1.1: not allowed in a Request-URI.
+        return Err(err("Headers in Request-URI"));
+    }
     Ok(StartLine::Request {
         method: parts[0].to_string(),
         uri,

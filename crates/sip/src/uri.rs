@@ -15,6 +15,7 @@ pub struct Uri {
     pub host: String,
     pub port: Option<u16>,
     pub params: Vec<(String, Option<String>)>,
+    headers: bool,
     /// The text as received.
     raw: String,
 }
@@ -79,10 +80,16 @@ impl Uri {
                 host: String::new(),
                 port: None,
                 params: Vec::new(),
+                headers: false,
                 raw: s.to_string(),
             });
         }
-        let (rest, headers) = match rest.split_once('?') {
+        // Userinfo never holds an unescaped '@' but may hold '?', ';', ':'.
+        let (userinfo, rest) = match rest.split_once('@') {
+            Some((u, r)) if u.chars().all(|c| user_char(c) || c == ':' || c == '%') => (Some(u), r),
+            _ => (None, rest),
+        };
+        let (hostpart, headers) = match rest.split_once('?') {
             Some((r, h)) => (r, Some(h)),
             None => (rest, None),
         };
@@ -93,10 +100,6 @@ impl Uri {
                 unescape(value, header_char)?;
             }
         }
-        let (userinfo, hostpart) = match rest.rfind('@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
-        };
         let user = match userinfo {
             Some(info) => {
                 let (user, password) = match info.split_once(':') {
@@ -132,8 +135,14 @@ impl Uri {
             host,
             port,
             params,
+            headers: headers.is_some(),
             raw: s.to_string(),
         })
+    }
+
+    /// The URI carries `?header=value` parts.
+    pub fn has_headers(&self) -> bool {
+        self.headers
     }
 
     /// The text as received.
