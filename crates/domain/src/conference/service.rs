@@ -31,6 +31,15 @@ pub const PIN_ANY_ROOM_PER_CLIENT: Policy = Policy {
     max_secs: 900,
 };
 
+/// Wrong PINs by phone for one room from all callers together: caller
+/// numbers can be forged, so this bounds guessing however they vary
+/// (the web join is not affected by it).
+pub const PIN_PHONE_PER_ROOM: Policy = Policy {
+    free: 50,
+    base_secs: 30,
+    max_secs: 900,
+};
+
 /// After the first alert, a further one every this many wrong PINs while
 /// the attack goes on (so the owner hears of it without a flood).
 pub const PIN_ALERT_REPEAT: i64 = 100;
@@ -316,12 +325,63 @@ impl ConferenceService {
         let (Ok(number), Ok(name), true) = (number, name, errors.is_empty()) else {
             return Err(DomainError::Validation(errors));
         };
-        let now = self.now();
-        let room_key = format!("pin:{number}:{client}");
         let client_key = format!("pin:client:{client}");
-        throttle::check(&*self.throttle, &[&room_key, &client_key], now).await?;
+        let (rec, role) = self
+            .check_pin(number, pin, &format!("pin:{number}:{client}"), &[(&client_key, PIN_ANY_ROOM_PER_CLIENT)])
+            .await?;
+        let (member, role) = match (actor, role) {
+            (Some(user), PinRole::Moderator) => (user_member(user.id), Role::Host),
+            (Some(user), PinRole::Participant) => (user_member(user.id), Role::Participant),
+            (None, PinRole::Moderator) => (MemberId::guest(), Role::Host),
+            (None, PinRole::Participant) => (MemberId::guest(), Role::Participant),
+        };
+        self.rooms.admit(rec.room, member, name, role).await
+    }
+
+    /// Joins by phone: room number and PIN keyed in by `caller` (the
+    /// calling number, or a stand-in for anonymous calls), under `name`
+    /// (the masked number). The same rules as [`Self::join`]; wrong tries
+    /// are throttled per caller number and room, per caller number, and
+    /// per room for all phone callers together (numbers can be forged).
+    pub async fn join_by_phone(&self, number: &str, pin: &str, caller: &str, name: String) -> DomainResult<Admission> {
+        let number = RoomNumber::parse(number, "number")?;
+        if pin.is_empty() || !pin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DomainError::validation("pin", "number_or_pin_wrong"));
+        }
+        let caller_key = format!("pin:tel:{caller}");
+        let room_key = format!("pin:{number}:phone");
+        let (rec, role) = self
+            .check_pin(
+                number,
+                pin.to_string(),
+                &format!("pin:{number}:tel:{caller}"),
+                &[(&caller_key, PIN_ANY_ROOM_PER_CLIENT), (&room_key, PIN_PHONE_PER_ROOM)],
+            )
+            .await?;
+        let role = match role {
+            PinRole::Moderator => Role::Host,
+            PinRole::Participant => Role::Participant,
+        };
+        self.rooms.admit(rec.room, MemberId::phone(), name, role).await
+    }
+
+    /// Checks a PIN for a room, throttled under `room_key` (this client
+    /// and room) and the wider `keys`; a wrong number and a wrong PIN get
+    /// the same answer in the same time. A locked room lets only the
+    /// moderator in.
+    async fn check_pin(
+        &self,
+        number: RoomNumber,
+        pin: String,
+        room_key: &str,
+        keys: &[(&str, Policy)],
+    ) -> DomainResult<(ConferenceRecord, PinRole)> {
+        let now = self.now();
+        let mut all: Vec<&str> = vec![room_key];
+        all.extend(keys.iter().map(|(k, _)| *k));
+        throttle::check(&*self.throttle, &all, now).await?;
         let rec = self.store.conference_by_number(number).await?;
-        let entered = pin.clone();
+        let entered = pin;
         let role = match &rec {
             Some(rec) => {
                 let (m, p) = (rec.moderator_pin_hash.clone(), rec.participant_pin_hash.clone());
@@ -332,21 +392,15 @@ impl ConferenceService {
         let (rec, role) = match (rec, role) {
             (Some(rec), Some(role)) => (rec, role),
             (rec, _) => {
-                self.wrong_pin(&room_key, &client_key, rec.as_ref(), now).await?;
+                self.wrong_pin(room_key, keys, rec.as_ref(), now).await?;
                 return Err(DomainError::validation("pin", "number_or_pin_wrong"));
             }
         };
-        self.throttle.reset(&room_key).await?;
+        self.throttle.reset(room_key).await?;
         if self.rooms.engine().live(&rec.room.public_id).locked && role != PinRole::Moderator {
             return Err(DomainError::conflict("number", "conference_locked"));
         }
-        let (member, role) = match (actor, role) {
-            (Some(user), PinRole::Moderator) => (user_member(user.id), Role::Host),
-            (Some(user), PinRole::Participant) => (user_member(user.id), Role::Participant),
-            (None, PinRole::Moderator) => (MemberId::guest(), Role::Host),
-            (None, PinRole::Participant) => (MemberId::guest(), Role::Participant),
-        };
-        self.rooms.admit(rec.room, member, name, role).await
+        Ok((rec, role))
     }
 
     /// Counts a wrong try; the room's owner hears of the 20th within an
@@ -354,16 +408,13 @@ impl ConferenceService {
     async fn wrong_pin(
         &self,
         room_key: &str,
-        client_key: &str,
+        keys: &[(&str, Policy)],
         rec: Option<&ConferenceRecord>,
         now: Timestamp,
     ) -> DomainResult<()> {
-        throttle::fail(
-            &*self.throttle,
-            &[(room_key, PIN_PER_CLIENT), (client_key, PIN_ANY_ROOM_PER_CLIENT)],
-            now,
-        )
-        .await?;
+        let mut all = vec![(room_key, PIN_PER_CLIENT)];
+        all.extend_from_slice(keys);
+        throttle::fail(&*self.throttle, &all, now).await?;
         let Some(rec) = rec else {
             return Ok(());
         };

@@ -37,6 +37,19 @@ impl MemberId {
     }
 }
 
+impl MemberId {
+    /// A fresh member id for a phone caller (`t…`: the web page shows a
+    /// phone mark for these).
+    pub fn phone() -> Self {
+        MemberId(format!("t{}", &crate::token::new_token()[..16]))
+    }
+
+    /// Whether the member is on the phone.
+    pub fn is_phone(&self) -> bool {
+        self.0.starts_with('t')
+    }
+}
+
 /// A fresh random public id for a new room (used in links and grants).
 pub fn new_room_id() -> String {
     crate::token::new_token()[..16].to_string()
