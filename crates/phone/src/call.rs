@@ -171,7 +171,10 @@ impl Call {
                 None => {
                     let (res, to) = refuse(488, "Not Acceptable Here");
                     shared
-                        .send(&res.with_header("Warning", "305 kontor \"Incompatible media format\""), to)
+                        .send(
+                            &res.with_header("Warning", "305 kontor \"Incompatible media format\""),
+                            to,
+                        )
                         .await;
                     return None;
                 }
@@ -276,7 +279,12 @@ impl Call {
     /// Is this the initial INVITE again (a retransmission)?
     fn is_invite_again(&self, msg: &Message) -> bool {
         msg.method() == Some("INVITE")
-            && msg.vias().first().and_then(|v| v.branch().map(str::to_string)).as_deref() == Some(&self.invite_branch)
+            && msg
+                .vias()
+                .first()
+                .and_then(|v| v.branch().map(str::to_string))
+                .as_deref()
+                == Some(&self.invite_branch)
     }
 
     async fn resend_invite_response(&self) {
@@ -398,14 +406,23 @@ impl Call {
         let mut bye = Message::request("BYE", target)
             .with_header(
                 "Via",
-                format!("SIP/2.0/UDP {};branch=z9hG4bK{};rport", self.shared.contact_addr, new_tag()),
+                format!(
+                    "SIP/2.0/UDP {};branch=z9hG4bK{};rport",
+                    self.shared.contact_addr,
+                    new_tag()
+                ),
             )
             .with_header("Max-Forwards", "70")
             .with_header("From", from)
             .with_header("To", self.invite.header("From").unwrap_or_default())
             .with_header("Call-ID", self.call_id.clone())
             .with_header("CSeq", format!("{} BYE", self.local_cseq));
-        for route in self.invite.headers("Record-Route").map(str::to_string).collect::<Vec<_>>() {
+        for route in self
+            .invite
+            .headers("Record-Route")
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+        {
             bye = bye.with_header("Route", route);
         }
         bye = bye.with_header("Server", "Kontor");
@@ -514,7 +531,9 @@ impl Call {
                 .ok()
                 .and_then(|sd| sdp::negotiate(&sd, &[self.negotiated.codec]));
             let Some(n) = n else {
-                self.shared.send(&reply(msg, 488, "Not Acceptable Here", None), src).await;
+                self.shared
+                    .send(&reply(msg, 488, "Not Acceptable Here", None), src)
+                    .await;
                 return;
             };
             self.leg.set_remote(n.remote, n.on_hold);
@@ -590,11 +609,7 @@ impl Call {
             .clone()
             .unwrap_or_else(|| format!("anonymous@{}", self.src.ip()));
         let name = masked_name(self.caller.as_deref(), self.lang());
-        let joined = self
-            .shared
-            .conference
-            .join_by_phone(room, pin, &caller_key, name)
-            .await;
+        let joined = self.shared.conference.join_by_phone(room, pin, &caller_key, name).await;
         let refusal = match joined {
             Ok(admission) => {
                 match self
@@ -645,22 +660,16 @@ impl Call {
                 }
                 self.send_media();
             }
-            Some("waiting") => {
-                if self.leg.mode() != Mode::Waiting {
-                    self.leg.set_mode(Mode::Waiting);
-                    self.leg.play(self.sounds(&[Prompt::waiting]));
-                    self.waiting_said = Some(Instant::now());
-                }
+            Some("waiting") if self.leg.mode() != Mode::Waiting => {
+                self.leg.set_mode(Mode::Waiting);
+                self.leg.play(self.sounds(&[Prompt::waiting]));
+                self.waiting_said = Some(Instant::now());
             }
             Some("left") if v["member"].as_str() == me => {
                 self.leave_room(Prompt::removed);
             }
             Some("ended") => self.leave_room(Prompt::ended),
-            Some("mute_request") => {
-                if !self.leg.muted() {
-                    self.set_muted(true);
-                }
-            }
+            Some("mute_request") if !self.leg.muted() => self.set_muted(true),
             Some("host_left") => self.leg.queue(sound::prompt(Prompt::host_left, self.lang())),
             _ => {}
         }

@@ -142,8 +142,7 @@ impl PhoneConfig {
     pub fn lang_for(&self, dialed: &str) -> Lang {
         let digits: String = dialed.chars().filter(|c| c.is_ascii_digit()).collect();
         let matches = |n: &DialInNumber| {
-            !digits.is_empty()
-                && (n.digits.ends_with(&digits) && digits.len() >= 4 || digits.ends_with(&n.digits))
+            !digits.is_empty() && (n.digits.ends_with(&digits) && digits.len() >= 4 || digits.ends_with(&n.digits))
         };
         self.numbers
             .iter()
@@ -196,7 +195,10 @@ mod tests {
         assert_eq!(cfg.display(), "+49 30 1234 5678 (Deutsch), +44 20 7946 0958 (English)");
         assert!(cfg.trunks.iter().any(|t| t.contains("10.1.2.3".parse().unwrap())));
         assert!(!cfg.trunks.iter().any(|t| t.contains("11.1.2.3".parse().unwrap())));
-        assert!(cfg.trunks.iter().any(|t| t.contains("::ffff:127.0.0.1".parse().unwrap())));
+        assert!(cfg
+            .trunks
+            .iter()
+            .any(|t| t.contains("::ffff:127.0.0.1".parse().unwrap())));
         assert!(cfg.trunks.iter().any(|t| t.contains("fd12::1".parse().unwrap())));
         assert!(PhoneConfig::parse_trunks("10.0.0.0/33").is_err());
         assert!(PhoneConfig::parse_ports("5-6").is_err());

@@ -213,7 +213,10 @@ mod tests {
     use super::*;
 
     fn keys(menu: &mut Menu, s: &str) -> Vec<Action> {
-        s.chars().flat_map(|k| menu.key(k, 0)).filter(|a| a != &Action::Play(vec![])).collect()
+        s.chars()
+            .flat_map(|k| menu.key(k, 0))
+            .filter(|a| a != &Action::Play(vec![]))
+            .collect()
     }
 
     #[test]
@@ -273,13 +276,19 @@ mod tests {
         assert!(m.tick(5_000, false).is_empty());
         assert_eq!(m.tick(6_000, false), vec![Action::Play(vec![Prompt::enter_pin])]);
         let mut idle = Menu::new(Lang::De, 0);
-        assert!(idle.tick(50_000, true).is_empty(), "while a prompt plays nothing counts");
+        assert!(
+            idle.tick(50_000, true).is_empty(),
+            "while a prompt plays nothing counts"
+        );
         let mut now = 50_000;
         for _ in 0..MAX_REPROMPTS {
             now += REPROMPT_MS;
             assert_eq!(idle.tick(now, false), vec![Action::Play(vec![Prompt::enter_room])]);
         }
         now += REPROMPT_MS;
-        assert_eq!(idle.tick(now, false), vec![Action::Play(vec![Prompt::goodbye]), Action::Hangup]);
+        assert_eq!(
+            idle.tick(now, false),
+            vec![Action::Play(vec![Prompt::goodbye]), Action::Hangup]
+        );
     }
 }

@@ -74,10 +74,17 @@ pub struct Phone {
 
 impl Phone {
     /// Binds the SIP socket and starts serving.
-    pub async fn start(config: PhoneConfig, conference: ConferenceService, engine: RoomEngine) -> std::io::Result<Phone> {
+    pub async fn start(
+        config: PhoneConfig,
+        conference: ConferenceService,
+        engine: RoomEngine,
+    ) -> std::io::Result<Phone> {
         let socket = Arc::new(UdpSocket::bind(config.listen).await?);
         let local_addr = socket.local_addr()?;
-        let media = MediaEngine::start(config.listen.ip(), PortPool::new(config.rtp_ports.0, config.rtp_ports.1));
+        let media = MediaEngine::start(
+            config.listen.ip(),
+            PortPool::new(config.rtp_ports.0, config.rtp_ports.1),
+        );
         let contact_addr = if local_addr.ip().is_unspecified() {
             SocketAddr::new(config.public_ip, local_addr.port())
         } else {
@@ -218,7 +225,9 @@ async fn authorized(shared: &Arc<Shared>, msg: &Message, method: &str, src: Sock
         return true;
     }
     let Some((user, password)) = &shared.config.digest else {
-        shared.send(&reply(msg, 403, "Forbidden", Some(&call::new_tag())), src).await;
+        shared
+            .send(&reply(msg, 403, "Forbidden", Some(&call::new_tag())), src)
+            .await;
         return false;
     };
     let now = std::time::SystemTime::now()
@@ -235,7 +244,9 @@ async fn authorized(shared: &Arc<Shared>, msg: &Message, method: &str, src: Sock
             },
             Ok(_) => {}
             Err(e) => {
-                shared.send(&reply(msg, 400, &format!("Bad Authorization: {e}"), None), src).await;
+                shared
+                    .send(&reply(msg, 400, &format!("Bad Authorization: {e}"), None), src)
+                    .await;
                 return false;
             }
         }
@@ -245,7 +256,8 @@ async fn authorized(shared: &Arc<Shared>, msg: &Message, method: &str, src: Sock
         nonce: &shared.nonce(now),
         stale,
     };
-    let res = reply(msg, 401, "Unauthorized", Some(&call::new_tag())).with_header("WWW-Authenticate", challenge.header());
+    let res =
+        reply(msg, 401, "Unauthorized", Some(&call::new_tag())).with_header("WWW-Authenticate", challenge.header());
     shared.send(&res, src).await;
     false
 }

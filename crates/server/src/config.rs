@@ -68,8 +68,34 @@ pub struct SettingsArgs {
     pub room_grace_secs: Option<u64>,
     /// The phone number callers dial for conference rooms, as shown to users,
     /// e.g. "+49 30 1234 5678" [default: none; the demo shows an example].
-    #[arg(long, env = "KONTOR_DIAL_IN", global = true, value_name = "NUMBER")]
+    /// Several numbers are separated by commas, each with an optional
+    /// language for its voice menu: "+49 30 1234 5678, +44 20 7946 0958 (en)".
+    #[arg(long, env = "KONTOR_DIAL_IN", global = true, value_name = "NUMBERS")]
     pub dial_in: Option<String>,
+    /// Where the phone dial-in listens for SIP (UDP), or "off"
+    /// [default: 127.0.0.1:5060 in development and demo mode, otherwise off].
+    #[arg(long, env = "KONTOR_SIP_LISTEN", global = true, value_name = "ADDR")]
+    pub sip_listen: Option<String>,
+    /// The address callers send audio to (SDP), when SIP listens on 0.0.0.0
+    /// [default: the listen address].
+    #[arg(long, env = "KONTOR_SIP_PUBLIC_IP", global = true, value_name = "IP")]
+    pub sip_public_ip: Option<String>,
+    /// Addresses or networks of SIP trunks let in without a password,
+    /// e.g. "192.0.2.10, 10.0.0.0/8" [default: 127.0.0.1, ::1 when SIP listens on loopback].
+    #[arg(long, env = "KONTOR_SIP_TRUNKS", global = true, value_name = "LIST")]
+    pub sip_trunks: Option<String>,
+    /// Digest credentials "user:password" for trunks from other addresses [default: none].
+    #[arg(long, env = "KONTOR_SIP_DIGEST", global = true, value_name = "USER:PASSWORD")]
+    pub sip_digest: Option<String>,
+    /// Audio codecs in order of preference [default: PCMA,PCMU].
+    #[arg(long, env = "KONTOR_SIP_CODECS", global = true, value_name = "LIST")]
+    pub sip_codecs: Option<String>,
+    /// UDP ports for call audio (RTP on even, RTCP on odd ports) [default: 20000-20999].
+    #[arg(long, env = "KONTOR_RTP_PORTS", global = true, value_name = "FIRST-LAST")]
+    pub rtp_ports: Option<String>,
+    /// How long a call rings before the voice menu answers, in ms [default: 500].
+    #[arg(long, env = "KONTOR_SIP_RING_MS", global = true, value_name = "MS")]
+    pub sip_ring_ms: Option<u64>,
 }
 
 /// The same keys as a TOML file.
@@ -92,6 +118,13 @@ struct FileSettings {
     ice_servers: Option<String>,
     room_grace_secs: Option<u64>,
     dial_in: Option<String>,
+    sip_listen: Option<String>,
+    sip_public_ip: Option<String>,
+    sip_trunks: Option<String>,
+    sip_digest: Option<String>,
+    sip_codecs: Option<String>,
+    rtp_ports: Option<String>,
+    sip_ring_ms: Option<u64>,
 }
 
 const KNOWN_ENV: &[&str] = &[
@@ -112,6 +145,13 @@ const KNOWN_ENV: &[&str] = &[
     "KONTOR_ICE_SERVERS",
     "KONTOR_ROOM_GRACE_SECS",
     "KONTOR_DIAL_IN",
+    "KONTOR_SIP_LISTEN",
+    "KONTOR_SIP_PUBLIC_IP",
+    "KONTOR_SIP_TRUNKS",
+    "KONTOR_SIP_DIGEST",
+    "KONTOR_SIP_CODECS",
+    "KONTOR_RTP_PORTS",
+    "KONTOR_SIP_RING_MS",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +179,13 @@ pub struct Settings {
     /// RTCIceServer objects for the browsers (checked at start).
     pub ice_servers: serde_json::Value,
     pub room_grace: Duration,
-    /// The conference dial-in number shown to users (empty: none).
+    /// The conference dial-in numbers as shown to users (empty: none).
     pub dial_in: String,
+    /// The phone dial-in (`None`: off).
+    pub phone: Option<phone::PhoneConfig>,
+    /// The phone dial-in was switched on by default (development): a busy
+    /// port is then only a warning.
+    pub phone_by_default: bool,
     /// How often the planner's scheduler looks for due reminders and
     /// expired spontaneous sessions (the most a reminder is late).
     pub scheduler_interval: Duration,
@@ -223,18 +268,24 @@ impl Settings {
             Some(text) => parse_ice_servers(&text)?,
         };
         let demo = pick!(demo).unwrap_or(false);
-        let dial_in = match pick!(dial_in) {
-            Some(number) => {
-                let number = number.trim().to_string();
-                let allowed = |c: char| c.is_ascii_digit() || " +-/()".contains(c);
-                if !number.chars().all(allowed) || number.chars().filter(char::is_ascii_digit).count() > 15 {
-                    return Err(err(format!("dial-in: {number:?} is not a phone number")));
+        let numbers = match pick!(dial_in) {
+            Some(text) => {
+                let numbers = phone::PhoneConfig::parse_numbers(&text).map_err(|e| err(format!("dial-in: {e}")))?;
+                if numbers.iter().any(|n| n.digits.len() > 15) {
+                    return Err(err(format!("dial-in: {text:?} has a number longer than 15 digits")));
                 }
-                number
+                numbers
             }
-            None if demo => "+49 30 5557 0100".into(),
-            None => String::new(),
+            None if demo => phone::PhoneConfig::parse_numbers("+49 30 5557 0100, +44 20 7946 0100 (en)")
+                .expect("demo numbers are valid"),
+            None => Vec::new(),
         };
+        let (phone, phone_by_default) = phone_settings(args, &file, dev || demo, numbers.clone())?;
+        let dial_in = phone::PhoneConfig {
+            numbers,
+            ..phone_placeholder()
+        }
+        .display();
         let grace = pick!(room_grace_secs).unwrap_or(15);
         if !(1..=3600).contains(&grace) {
             return Err(err("room-grace-secs: must be between 1 and 3600"));
@@ -256,6 +307,8 @@ impl Settings {
             ice_servers,
             room_grace: Duration::from_secs(grace),
             dial_in,
+            phone,
+            phone_by_default,
             scheduler_interval: Duration::from_secs(1),
         })
     }
@@ -273,6 +326,101 @@ impl Settings {
             std::fs::read_to_string(path).map_err(|e| err(format!("config: cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| err(format!("config: {}: {}", path.display(), e.message())))
     }
+}
+
+/// A configuration only used to format the numbers for display.
+fn phone_placeholder() -> phone::PhoneConfig {
+    phone::PhoneConfig {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        public_ip: [127, 0, 0, 1].into(),
+        trunks: Vec::new(),
+        digest: None,
+        realm: "kontor".into(),
+        codecs: vec![sip::sdp::Codec::Pcma],
+        rtp_ports: (20000, 20999),
+        numbers: Vec::new(),
+        ring: Duration::ZERO,
+    }
+}
+
+/// The phone dial-in's settings: off unless `sip_listen` is set, or in
+/// development/demo mode (then on loopback, with loopback as the trunk).
+fn phone_settings(
+    args: &SettingsArgs,
+    file: &FileSettings,
+    dev: bool,
+    numbers: Vec<phone::DialInNumber>,
+) -> Result<(Option<phone::PhoneConfig>, bool), ConfigError> {
+    macro_rules! pick {
+        ($field:ident) => {
+            args.$field.clone().or(file.$field.clone())
+        };
+    }
+    let (listen, by_default) = match pick!(sip_listen).as_deref().map(str::trim) {
+        Some("off") | Some("") => return Ok((None, false)),
+        Some(addr) => (
+            addr.parse::<SocketAddr>().map_err(|_| {
+                err(format!(
+                    "sip-listen: {addr:?} is not an address like 127.0.0.1:5060 (or off)"
+                ))
+            })?,
+            false,
+        ),
+        None if dev => (SocketAddr::from(([127, 0, 0, 1], 5060)), true),
+        None => return Ok((None, false)),
+    };
+    let public_ip = match pick!(sip_public_ip) {
+        Some(ip) => ip
+            .trim()
+            .parse()
+            .map_err(|_| err(format!("sip-public-ip: {ip:?} is not an IP address")))?,
+        None if listen.ip().is_unspecified() => {
+            return Err(err(
+                "sip-public-ip: needed when sip-listen is 0.0.0.0 or [::] (the address callers send audio to)",
+            ))
+        }
+        None => listen.ip(),
+    };
+    let trunks = match pick!(sip_trunks) {
+        Some(list) => phone::PhoneConfig::parse_trunks(&list).map_err(|e| err(format!("sip-trunks: {e}")))?,
+        None if listen.ip().is_loopback() => phone::PhoneConfig::parse_trunks("127.0.0.1, ::1").expect("valid"),
+        None => Vec::new(),
+    };
+    let digest = match pick!(sip_digest) {
+        Some(pair) => {
+            let (user, password) = pair
+                .split_once(':')
+                .filter(|(u, p)| !u.is_empty() && p.len() >= 12)
+                .ok_or_else(|| err("sip-digest: user:password with a password of at least 12 characters"))?;
+            Some((user.to_string(), password.to_string()))
+        }
+        None => None,
+    };
+    if trunks.is_empty() && digest.is_none() {
+        return Err(err("sip-trunks or sip-digest: without either no call would be let in"));
+    }
+    let codecs = phone::PhoneConfig::parse_codecs(&pick!(sip_codecs).unwrap_or_else(|| "PCMA,PCMU".into()))
+        .map_err(|e| err(format!("sip-codecs: {e}")))?;
+    let rtp_ports = phone::PhoneConfig::parse_ports(&pick!(rtp_ports).unwrap_or_else(|| "20000-20999".into()))
+        .map_err(|e| err(format!("rtp-ports: {e}")))?;
+    let ring = pick!(sip_ring_ms).unwrap_or(500);
+    if ring > 30_000 {
+        return Err(err("sip-ring-ms: at most 30000"));
+    }
+    Ok((
+        Some(phone::PhoneConfig {
+            listen,
+            public_ip,
+            trunks,
+            digest,
+            realm: "kontor".into(),
+            codecs,
+            rtp_ports,
+            numbers,
+            ring: Duration::from_millis(ring),
+        }),
+        by_default,
+    ))
 }
 
 /// Checks the ICE server list: a JSON array of objects, each with `urls`

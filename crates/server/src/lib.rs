@@ -155,6 +155,8 @@ pub fn transports(settings: &Settings) -> anyhow::Result<(Arc<dyn Transport>, Ar
 pub struct Running {
     pub addr: SocketAddr,
     pub services: Services,
+    /// The phone dial-in, when it runs.
+    pub phone: Option<Arc<phone::Phone>>,
     shutdown: CancellationToken,
     tasks: tokio::task::JoinSet<()>,
 }
@@ -242,9 +244,23 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         shutdown.clone(),
     ));
     let engine = services.rooms.engine().clone();
+    let engine_handle = engine.clone();
     let stop = shutdown.clone();
     tasks.spawn(async move { engine.run(stop.cancelled_owned()).await });
 
+    let phone = match &settings.phone {
+        Some(config) => {
+            match phone::Phone::start(config.clone(), services.conference.clone(), engine_handle.clone()).await {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) if settings.phone_by_default => {
+                    tracing::warn!(error = %e, listen = %config.listen, "phone dial-in not started (port busy?)");
+                    None
+                }
+                Err(e) => return Err(anyhow::anyhow!("sip-listen: cannot listen on {}: {e}", config.listen)),
+            }
+        }
+        None => None,
+    };
     let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let stop = shutdown.clone();
     tasks.spawn(async move {
@@ -258,6 +274,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     Ok(Running {
         addr,
         services,
+        phone,
         shutdown,
         tasks,
     })

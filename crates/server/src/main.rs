@@ -176,6 +176,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             if settings.dev {
                 println!("Development mode: outgoing mail at {}/dev/mailbox", settings.base_url);
             }
+            if let Some(phone) = &running.phone {
+                println!("Phone dial-in (SIP/UDP) at sip:{}", phone.local_addr);
+            }
             tracing::info!(%url, dev = settings.dev, "listening");
             let token = running.shutdown_token();
             tokio::spawn(async move {

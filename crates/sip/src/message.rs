@@ -267,11 +267,7 @@ fn header_lines(head: &str) -> Result<Vec<(String, String)>, ParseError> {
 }
 
 fn valid_call_id(s: &str) -> bool {
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.chars()
-                .all(|c| is_token_char(c) || "()<>:\\\"/[]?{}".contains(c))
-    };
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| is_token_char(c) || "()<>:\\\"/[]?{}".contains(c));
     match s.split_once('@') {
         Some((a, b)) => word(a) && word(b),
         None => word(s),
@@ -319,7 +315,11 @@ fn parse_via(s: &str) -> Option<Via> {
         sent_by.to_string()
     } else {
         // LWS is allowed around the colon.
-        sent_by.split(':').map(|p| p.trim_matches(is_ws)).collect::<Vec<_>>().join(":")
+        sent_by
+            .split(':')
+            .map(|p| p.trim_matches(is_ws))
+            .collect::<Vec<_>>()
+            .join(":")
     };
     let (host, port) = host_port(&sent_by)?;
     Some(Via {
@@ -478,7 +478,10 @@ impl Message {
             }
         }
         if let StartLine::Request { method, .. } = &start {
-            let cseq = headers.iter().find(|(n, _)| n == "CSeq").and_then(|(_, v)| parse_cseq(v));
+            let cseq = headers
+                .iter()
+                .find(|(n, _)| n == "CSeq")
+                .and_then(|(_, v)| parse_cseq(v));
             if cseq.is_none_or(|c| &c.method != method) {
                 return fail("CSeq method mismatch");
             }
@@ -490,7 +493,9 @@ impl Message {
         };
         let body = match message.header("Content-Length") {
             Some(len) => {
-                let len: usize = len.parse().map_err(|_| salvage(err("Bad Content-Length"), &message.headers))?;
+                let len: usize = len
+                    .parse()
+                    .map_err(|_| salvage(err("Bad Content-Length"), &message.headers))?;
                 if len > rest.len() {
                     return Err(salvage(err("Content-Length larger than body"), &message.headers));
                 }
@@ -613,7 +618,10 @@ impl Message {
     /// All values of a header, in order.
     pub fn headers(&self, name: &str) -> impl Iterator<Item = &str> {
         let name = name.to_string();
-        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every header line in order (list headers one value per entry).
@@ -716,9 +724,7 @@ fn parse_start(first: &str) -> Result<StartLine, ParseError> {
     }
     let version = parts[2];
     if !version.eq_ignore_ascii_case("SIP/2.0") {
-        let looks_like_version = version
-            .get(..4)
-            .is_some_and(|p| p.eq_ignore_ascii_case("SIP/"));
+        let looks_like_version = version.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("SIP/"));
         return Err(ParseError {
             bad_version: looks_like_version,
             ..err(if looks_like_version {
@@ -794,8 +800,14 @@ v=0\r\n";
     fn refuses_broken_messages_with_a_reason() {
         let cases = [
             (INVITE.replace("l: 4", "l: 40"), "Content-Length larger than body"),
-            (INVITE.replace("CSeq: 314159 INVITE", "CSeq: 314159 BYE"), "CSeq method mismatch"),
-            (INVITE.replace("Call-ID: a84b4c76e66710@pc33.example\r\n", ""), "Missing Call-ID"),
+            (
+                INVITE.replace("CSeq: 314159 INVITE", "CSeq: 314159 BYE"),
+                "CSeq method mismatch",
+            ),
+            (
+                INVITE.replace("Call-ID: a84b4c76e66710@pc33.example\r\n", ""),
+                "Missing Call-ID",
+            ),
             (INVITE.replace("CSeq: 314159", "CSeq: 99999999999"), "Bad CSeq"),
             (INVITE.replace("M\" <sip", "M <sip"), "Bad From"),
             (INVITE.replace("To: <sip:", "To: <sip:x\r\nTo: <sip:"), "Bad To"),

@@ -138,7 +138,10 @@ pub fn is_host(h: &str) -> bool {
             && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             && !label.starts_with('-')
             && !label.ends_with('-')
-    }) && h.rsplit('.').next().is_some_and(|top| top.starts_with(|c: char| c.is_ascii_alphabetic()))
+    }) && h
+        .rsplit('.')
+        .next()
+        .is_some_and(|top| top.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 /// `host[:port]`.

@@ -27,7 +27,11 @@ fn unescape(s: &str, allowed: impl Fn(char) -> bool) -> Option<String> {
     while let Some((i, c)) = iter.next() {
         if c == '%' {
             let hex = s.get(i + 1..i + 3)?;
-            bytes.push(u8::from_str_radix(hex, 16).ok().filter(|_| hex.bytes().all(|b| b.is_ascii_hexdigit()))?);
+            bytes.push(
+                u8::from_str_radix(hex, 16)
+                    .ok()
+                    .filter(|_| hex.bytes().all(|b| b.is_ascii_hexdigit()))?,
+            );
             iter.next();
             iter.next();
         } else if allowed(c) {
@@ -69,7 +73,9 @@ impl Uri {
         if !valid_scheme || rest.is_empty() {
             return None;
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c)) {
+        if s.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+        {
             return None;
         }
         let scheme = scheme.to_ascii_lowercase();

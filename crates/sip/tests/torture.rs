@@ -15,10 +15,18 @@ fn read(kind: &str, name: &str) -> Vec<u8> {
 }
 
 fn names(kind: &str) -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/torture").join(kind);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/torture")
+        .join(kind);
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".dat").to_string())
+        .map(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".dat")
+                .to_string()
+        })
         .collect();
     names.sort();
     names
@@ -89,7 +97,13 @@ fn valid_messages_mean_what_the_rfc_says() {
 
     assert_eq!(m("mpart01").body.len(), 553);
     assert!(matches!(m("unreason").start, StartLine::Response { code: 200, .. }));
-    assert_eq!(m("noreason").start, StartLine::Response { code: 100, reason: String::new() });
+    assert_eq!(
+        m("noreason").start,
+        StartLine::Response {
+            code: 100,
+            reason: String::new()
+        }
+    );
     assert_eq!(m("unkscm").uri().unwrap().scheme, "nobodyknowsthisscheme");
     assert_eq!(m("novelsc").uri().unwrap().scheme, "soap.beep");
     assert_eq!(m("bext01").headers("Require").count(), 2);
@@ -101,12 +115,19 @@ fn valid_messages_mean_what_the_rfc_says() {
     let cparam02 = m("cparam02").contact().unwrap();
     assert!(cparam02.params.is_empty());
     assert_eq!(cparam02.uri.params[0].0, "unknownparam", "a URI parameter");
-    assert_eq!(m("inv2543").body.len(), 105, "no Content-Length: the rest of the datagram");
+    assert_eq!(
+        m("inv2543").body.len(),
+        105,
+        "no Content-Length: the rest of the datagram"
+    );
     let wsinv = m("wsinv");
     assert_eq!(wsinv.method(), Some("INVITE"));
     let vias = wsinv.vias();
     assert_eq!(vias.len(), 3);
-    assert_eq!((vias[0].host.as_str(), vias[0].branch()), ("192.0.2.2", Some("390skdjuw")));
+    assert_eq!(
+        (vias[0].host.as_str(), vias[0].branch()),
+        ("192.0.2.2", Some("390skdjuw"))
+    );
     assert_eq!(vias[2].branch(), Some("z9hG4bK30239"));
     assert_eq!(wsinv.cseq().unwrap().seq, 9);
     assert_eq!(wsinv.header("Max-Forwards"), Some("0068"));
@@ -114,7 +135,10 @@ fn valid_messages_mean_what_the_rfc_says() {
     assert_eq!(wsinv.from().unwrap().display.as_deref(), Some("J Rosenberg \\\""));
     assert_eq!(wsinv.from().unwrap().tag(), Some("98asjd8"));
     assert_eq!(wsinv.header("UnknownHeaderWithUnusualValue"), Some(";;,,;;,;"));
-    assert_eq!(wsinv.header("NewFangledHeader"), Some("newfangled value continued newfangled value"));
+    assert_eq!(
+        wsinv.header("NewFangledHeader"),
+        Some("newfangled value continued newfangled value")
+    );
     assert_eq!(wsinv.body.len(), 150);
 }
 

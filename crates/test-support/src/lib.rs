@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod db;
+pub mod phone;
 pub mod smtp;
 
 pub use browser::Browser;

@@ -327,7 +327,12 @@ impl ConferenceService {
         };
         let client_key = format!("pin:client:{client}");
         let (rec, role) = self
-            .check_pin(number, pin, &format!("pin:{number}:{client}"), &[(&client_key, PIN_ANY_ROOM_PER_CLIENT)])
+            .check_pin(
+                number,
+                pin,
+                &format!("pin:{number}:{client}"),
+                &[(&client_key, PIN_ANY_ROOM_PER_CLIENT)],
+            )
             .await?;
         let (member, role) = match (actor, role) {
             (Some(user), PinRole::Moderator) => (user_member(user.id), Role::Host),

@@ -72,7 +72,12 @@ pub fn frame_key(frame: &[i16]) -> Option<char> {
             .iter()
             .enumerate()
             .fold((0, 0.0f32), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
-        let others = v.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, &p)| p).fold(0.0f32, f32::max);
+        let others = v
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, &p)| p)
+            .fold(0.0f32, f32::max);
         (i, max, others)
     };
     let (r, rp, ro) = best(&rows);
@@ -151,7 +156,11 @@ mod tests {
         }
         assert_eq!(frame_key(&tone(&[440.0], 8000.0, 0)), None, "a single tone");
         assert_eq!(frame_key(&tone(&[697.0, 1209.0], 20.0, 0)), None, "too quiet");
-        assert_eq!(frame_key(&tone(&[440.0, 697.0, 1209.0, 2000.0], 6000.0, 0)), None, "speech-like mix");
+        assert_eq!(
+            frame_key(&tone(&[440.0, 697.0, 1209.0, 2000.0], 6000.0, 0)),
+            None,
+            "speech-like mix"
+        );
         let mut d = InbandDetector::default();
         let five = |i| tone(&[770.0, 1336.0], 6000.0, i * FRAME);
         assert_eq!(d.frame(&five(0)), None);

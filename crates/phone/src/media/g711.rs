@@ -49,7 +49,11 @@ pub fn alaw_encode(sample: i16) -> u8 {
         return (0x7F ^ mask) as u8;
     }
     let mut aval = seg << 4;
-    aval |= if seg < 2 { (pcm >> 1) & 0x0F } else { (pcm >> seg) & 0x0F };
+    aval |= if seg < 2 {
+        (pcm >> 1) & 0x0F
+    } else {
+        (pcm >> seg) & 0x0F
+    };
     (aval ^ mask) as u8
 }
 

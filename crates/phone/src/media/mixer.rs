@@ -120,8 +120,7 @@ impl RoomMix {
                 }
             }
         }
-        for i in 0..n {
-            let out = &mut outputs[i];
+        for (i, out) in outputs.iter_mut().enumerate().take(n) {
             if self.spoke[i] {
                 for ((o, t), s) in out.iter_mut().zip(&self.total).zip(&self.own[i]) {
                     *o = limit(t - s);
@@ -152,7 +151,11 @@ mod tests {
         let mut voices = vec![Voice::default(); 3];
         let mut outputs = vec![[0i16; FRAME]; 3];
         let mut mix = RoomMix::default();
-        let inputs = [Input { frame: Some(&a) }, Input { frame: Some(&b) }, Input { frame: None }];
+        let inputs = [
+            Input { frame: Some(&a) },
+            Input { frame: Some(&b) },
+            Input { frame: None },
+        ];
         // First tick fades in; the second is steady.
         mix.mix(&mut voices, &inputs, &mut outputs);
         mix.mix(&mut voices, &inputs, &mut outputs);
@@ -168,15 +171,31 @@ mod tests {
         let mut voices = vec![Voice::default(); 2];
         let mut outputs = vec![[0i16; FRAME]; 2];
         let mut mix = RoomMix::default();
-        mix.mix(&mut voices, &[Input { frame: Some(&a) }, Input { frame: None }], &mut outputs);
+        mix.mix(
+            &mut voices,
+            &[Input { frame: Some(&a) }, Input { frame: None }],
+            &mut outputs,
+        );
         // The first samples of a join are near zero, the ramp is smooth.
         assert!(outputs[1][0].abs() < 400);
-        mix.mix(&mut voices, &[Input { frame: None }, Input { frame: None }], &mut outputs);
+        mix.mix(
+            &mut voices,
+            &[Input { frame: None }, Input { frame: None }],
+            &mut outputs,
+        );
         assert!(outputs[1][FRAME - 1].abs() < 400, "faded out at the end");
-        let max_step = outputs[1].windows(2).map(|w| (w[1] as i32 - w[0] as i32).abs()).max().unwrap();
+        let max_step = outputs[1]
+            .windows(2)
+            .map(|w| (w[1] as i32 - w[0] as i32).abs())
+            .max()
+            .unwrap();
         // Never steeper than the tone itself (20000 · 2π · 300 / 8000 ≈ 4712).
         assert!(max_step <= 4712, "no click: {max_step}");
-        mix.mix(&mut voices, &[Input { frame: None }, Input { frame: None }], &mut outputs);
+        mix.mix(
+            &mut voices,
+            &[Input { frame: None }, Input { frame: None }],
+            &mut outputs,
+        );
         assert!(outputs[1].iter().all(|&s| s == 0), "then silence");
     }
 
@@ -196,7 +215,11 @@ mod tests {
         ];
         mix.mix(&mut voices, &inputs, &mut outputs);
         mix.mix(&mut voices, &inputs, &mut outputs);
-        assert!(outputs[3].iter().all(|&s| s > 30000 && s < 32767), "limited: {}", outputs[3][0]);
+        assert!(
+            outputs[3].iter().all(|&s| s > 30000 && s < 32767),
+            "limited: {}",
+            outputs[3][0]
+        );
         assert!(outputs[0].iter().all(|&s| s > 29000), "two others, positive");
         assert_eq!(limit(-100_000), -limit(100_000));
         assert_eq!(limit(1000), 1000);

@@ -190,7 +190,10 @@ impl PortPool {
                 }
             }
         }
-        Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no free RTP port in the range"))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "no free RTP port in the range",
+        ))
     }
 
     fn release(&self, port: u16) {
@@ -254,7 +257,12 @@ impl MediaEngine {
     /// Opens a leg with its sockets; keys the caller types arrive on the
     /// returned receiver. The leg takes part in the clock until
     /// [`MediaEngine::close`].
-    pub fn open(&self, codec: Codec, payload: u8, dtmf: Option<u8>) -> std::io::Result<(Arc<Leg>, mpsc::Receiver<LegEvent>)> {
+    pub fn open(
+        &self,
+        codec: Codec,
+        payload: u8,
+        dtmf: Option<u8>,
+    ) -> std::io::Result<(Arc<Leg>, mpsc::Receiver<LegEvent>)> {
         let (port, rtp, rtcp) = self.pool.bind(self.ip)?;
         let recv_rtp = rtp.try_clone()?;
         let recv_rtcp = rtcp.try_clone()?;
@@ -286,7 +294,12 @@ impl MediaEngine {
             closed: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(receive_rtp(leg.clone(), tokio::net::UdpSocket::from_std(recv_rtp)?, dtmf, tx));
+        tokio::spawn(receive_rtp(
+            leg.clone(),
+            tokio::net::UdpSocket::from_std(recv_rtp)?,
+            dtmf,
+            tx,
+        ));
         tokio::spawn(receive_rtcp(leg.clone(), tokio::net::UdpSocket::from_std(recv_rtcp)?));
         self.legs.lock().unwrap().push(leg.clone());
         Ok((leg, rx))
@@ -297,8 +310,14 @@ impl MediaEngine {
         leg.closed.store(true, Ordering::Relaxed);
         self.legs.lock().unwrap().retain(|l| !Arc::ptr_eq(l, leg));
         // Wake the receivers so they notice.
-        let _ = leg.rtp.send_to(&[0], leg.rtp.local_addr().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))));
-        let _ = leg.rtcp.send_to(&[0], leg.rtcp.local_addr().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))));
+        let _ = leg.rtp.send_to(
+            &[0],
+            leg.rtp.local_addr().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+        );
+        let _ = leg.rtcp.send_to(
+            &[0],
+            leg.rtcp.local_addr().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0))),
+        );
     }
 
     /// The clock: absolute 20 ms deadlines (no drift), catching up after
@@ -367,7 +386,12 @@ impl Work {
                 .iter()
                 .map(|&i| std::mem::take(&mut legs[i].state.lock().unwrap().voice))
                 .collect();
-            let inputs: Vec<Input> = members.iter().map(|&i| Input { frame: self.frames[i].as_deref() }).collect();
+            let inputs: Vec<Input> = members
+                .iter()
+                .map(|&i| Input {
+                    frame: self.frames[i].as_deref(),
+                })
+                .collect();
             let mut outputs = vec![[0i16; FRAME]; members.len()];
             mix.mix(&mut voices, &inputs, &mut outputs);
             for ((&i, voice), out) in members.iter().zip(voices).zip(outputs) {
@@ -397,7 +421,7 @@ impl Work {
                 Ok(_) => stats.packets_sent.fetch_add(1, Ordering::Relaxed),
                 Err(_) => stats.send_errors.fetch_add(1, Ordering::Relaxed),
             };
-            if (tick + leg.port as u64) % RTCP_EVERY == 0 {
+            if (tick + leg.port as u64).is_multiple_of(RTCP_EVERY) {
                 let sr = rtp::sender_report(leg.ssrc, ntp_now(), ts, packets, octets, "kontor");
                 let _ = leg.rtcp.send_to(&sr, SocketAddr::new(remote.ip(), remote.port() | 1));
             }
@@ -411,7 +435,7 @@ fn ntp_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let secs = since.as_secs() + 2_208_988_800;
-    (secs << 32) | ((since.subsec_nanos() as u64) << 32) / 1_000_000_000
+    (secs << 32) | (((since.subsec_nanos() as u64) << 32) / 1_000_000_000)
 }
 
 /// Reads the caller's RTP: audio into the playout buffer, key presses

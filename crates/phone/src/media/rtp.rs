@@ -101,7 +101,10 @@ pub fn report_block(data: &[u8]) -> Option<(u8, u32)> {
         return None;
     }
     let block = &data[first..first + 24];
-    Some((block[4], u32::from_be_bytes([block[12], block[13], block[14], block[15]])))
+    Some((
+        block[4],
+        u32::from_be_bytes([block[12], block[13], block[14], block[15]]),
+    ))
 }
 
 #[cfg(test)]
@@ -114,10 +117,15 @@ mod tests {
         write(&mut buf, true, 8, 65535, 160, 0xdead_beef, &[1, 2, 3]);
         let p = RtpPacket::parse(&buf).unwrap();
         assert!(p.marker);
-        assert_eq!((p.payload_type, p.seq, p.timestamp, p.ssrc), (8, 65535, 160, 0xdead_beef));
+        assert_eq!(
+            (p.payload_type, p.seq, p.timestamp, p.ssrc),
+            (8, 65535, 160, 0xdead_beef)
+        );
         assert_eq!(p.payload, &[1, 2, 3]);
         // CSRC, extension and padding are skipped.
-        let mut ext = vec![0xB1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 0xbe, 0xde, 0, 1, 7, 7, 7, 7];
+        let mut ext = vec![
+            0xB1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 0xbe, 0xde, 0, 1, 7, 7, 7, 7,
+        ];
         ext.extend_from_slice(&[5, 6, 0, 2]);
         assert_eq!(RtpPacket::parse(&ext).unwrap().payload, &[5, 6]);
         assert!(RtpPacket::parse(&[0x80, 200, 0, 1]).is_none());

@@ -106,7 +106,8 @@ pub fn wav_samples(bytes: &[u8]) -> Option<Vec<i16>> {
 
 /// A prompt's samples (decoded once).
 pub fn prompt(p: Prompt, lang: Lang) -> Arc<[i16]> {
-    static CACHE: OnceLock<Vec<(Prompt, Lang, Arc<[i16]>)>> = OnceLock::new();
+    type Decoded = Vec<(Prompt, Lang, Arc<[i16]>)>;
+    static CACHE: OnceLock<Decoded> = OnceLock::new();
     let cache = CACHE.get_or_init(|| {
         Prompt::ALL
             .iter()

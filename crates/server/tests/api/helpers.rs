@@ -51,6 +51,8 @@ pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
         ice_servers: serde_json::json!([]),
         room_grace: Duration::from_millis(400),
         dial_in: "+49 30 5557 0100".into(),
+        phone: None,
+        phone_by_default: false,
         scheduler_interval: Duration::from_millis(50),
     }
 }
@@ -162,6 +164,20 @@ impl TestApp {
             _db: db,
             running: Some(running),
         })
+    }
+
+    /// Where the phone dial-in listens (started with `phone: Some(…)`).
+    pub fn phone_addr(&self) -> std::net::SocketAddr {
+        let running = self.running.as_ref().expect("running");
+        running.phone.as_ref().expect("the phone dial-in is on").local_addr
+    }
+
+    /// The running dial-in.
+    pub fn phone(&self) -> std::sync::Arc<phone::Phone> {
+        self.running
+            .as_ref()
+            .and_then(|r| r.phone.clone())
+            .expect("the phone dial-in is on")
     }
 
     pub async fn stop(mut self) {

@@ -19,6 +19,7 @@ mod calls_pages;
 mod cards;
 mod conference;
 mod outbox;
+mod phone;
 mod planner;
 mod portal;
 mod portal_pages;
