@@ -179,8 +179,8 @@ pub struct Settings {
     /// RTCIceServer objects for the browsers (checked at start).
     pub ice_servers: serde_json::Value,
     pub room_grace: Duration,
-    /// The conference dial-in numbers as shown to users (empty: none).
-    pub dial_in: String,
+    /// The conference dial-in numbers shown to users (empty: none).
+    pub dial_in: Vec<phone::DialInNumber>,
     /// The phone dial-in (`None`: off).
     pub phone: Option<phone::PhoneConfig>,
     /// The phone dial-in was switched on by default (development): a busy
@@ -281,11 +281,7 @@ impl Settings {
             None => Vec::new(),
         };
         let (phone, phone_by_default) = phone_settings(args, &file, dev || demo, numbers.clone())?;
-        let dial_in = phone::PhoneConfig {
-            numbers,
-            ..phone_placeholder()
-        }
-        .display();
+        let dial_in = numbers;
         let grace = pick!(room_grace_secs).unwrap_or(15);
         if !(1..=3600).contains(&grace) {
             return Err(err("room-grace-secs: must be between 1 and 3600"));
@@ -313,6 +309,17 @@ impl Settings {
         })
     }
 
+    /// The dial-in numbers as the conference center shows them.
+    pub fn dial_in_phones(&self) -> Vec<domain::conference::DialInPhone> {
+        self.dial_in
+            .iter()
+            .map(|n| domain::conference::DialInPhone {
+                number: n.display.clone(),
+                language: n.lang.code().to_string(),
+            })
+            .collect()
+    }
+
     /// The settings part of the room engine.
     pub fn engine_config(&self) -> domain::rooms::EngineConfig {
         domain::rooms::EngineConfig {
@@ -325,21 +332,6 @@ impl Settings {
         let text =
             std::fs::read_to_string(path).map_err(|e| err(format!("config: cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| err(format!("config: {}: {}", path.display(), e.message())))
-    }
-}
-
-/// A configuration only used to format the numbers for display.
-fn phone_placeholder() -> phone::PhoneConfig {
-    phone::PhoneConfig {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        public_ip: [127, 0, 0, 1].into(),
-        trunks: Vec::new(),
-        digest: None,
-        realm: "kontor".into(),
-        codecs: vec![sip::sdp::Codec::Pcma],
-        rtp_ports: (20000, 20999),
-        numbers: Vec::new(),
-        ring: Duration::ZERO,
     }
 }
 

@@ -185,7 +185,7 @@ impl Running {
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let db = Db::open(&settings.database_url).await?;
     let mut services = Services::with_rooms(db.clone(), &settings.base_url, clock.clone(), settings.engine_config());
-    services.conference = services.conference.clone().with_dial_in(&settings.dial_in);
+    services.conference = services.conference.clone().with_dial_in(settings.dial_in_phones());
     services.planner = services.planner.clone().with_conference(services.conference.clone());
     if settings.demo {
         demo::seed(&services).await.context("demo data")?;

@@ -44,11 +44,23 @@ pub const PIN_PHONE_PER_ROOM: Policy = Policy {
 /// the attack goes on (so the owner hears of it without a flood).
 pub const PIN_ALERT_REPEAT: i64 = 100;
 
+/// One of the installation's dial-in numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DialInPhone {
+    /// As dialled and shown, e.g. "+49 30 1234 5678".
+    pub number: String,
+    /// The language its voice menu starts in (`de`, `en`).
+    pub language: String,
+}
+
 /// The dial-in block shown on the room page and in invitations.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DialIn {
-    /// The installation's dial-in number; `None` until the operator set one.
+    /// The installation's dial-in numbers as one line (with their
+    /// languages when there are several); `None` until the operator set one.
     pub phone: Option<String>,
+    /// Each number with the language of its voice menu.
+    pub numbers: Vec<DialInPhone>,
     /// The room number, grouped for reading ("4711 0815").
     pub room_number: String,
 }
@@ -98,7 +110,7 @@ pub struct ConferenceService {
     outbox: Arc<dyn OutboxStore>,
     rooms: RoomService,
     env: Env,
-    dial_in: Option<Arc<str>>,
+    dial_in: Arc<[DialInPhone]>,
 }
 
 impl ConferenceService {
@@ -115,14 +127,13 @@ impl ConferenceService {
             outbox,
             rooms,
             env,
-            dial_in: None,
+            dial_in: Arc::from(Vec::new()),
         }
     }
 
-    /// The installation's phone number for dial-in (empty: none yet).
-    pub fn with_dial_in(mut self, phone: &str) -> Self {
-        let phone = phone.trim();
-        self.dial_in = (!phone.is_empty()).then(|| Arc::from(phone));
+    /// The installation's dial-in numbers (none: not set up yet).
+    pub fn with_dial_in(mut self, numbers: Vec<DialInPhone>) -> Self {
+        self.dial_in = Arc::from(numbers);
         self
     }
 
@@ -195,10 +206,25 @@ impl ConferenceService {
     }
 
     fn dial_in_text(&self, lang: Lang) -> String {
-        match &self.dial_in {
-            Some(phone) => phone.to_string(),
-            None => kernel::tr(lang, "conference.no_dial_in"),
-        }
+        self.dial_in_line().unwrap_or_else(|| kernel::tr(lang, "conference.no_dial_in"))
+    }
+
+    /// The numbers on one line, each with its menu's language (named in
+    /// that language) when there are several.
+    fn dial_in_line(&self) -> Option<String> {
+        let line = match &self.dial_in[..] {
+            [] => return None,
+            [one] => one.number.clone(),
+            several => several
+                .iter()
+                .map(|p| match p.language.as_str() {
+                    "en" => format!("{} (English)", p.number),
+                    _ => format!("{} (Deutsch)", p.number),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        Some(line)
     }
 
     /// The join page with the number filled in.
@@ -252,7 +278,8 @@ impl ConferenceService {
 
     pub fn dial_in(&self, number: RoomNumber) -> DialIn {
         DialIn {
-            phone: self.dial_in.as_deref().map(str::to_string),
+            phone: self.dial_in_line(),
+            numbers: self.dial_in.to_vec(),
             room_number: number.grouped(),
         }
     }

@@ -576,6 +576,7 @@ impl PlannerService {
             if let Some(DialIn {
                 phone: Some(phone),
                 room_number,
+                ..
             }) = self.conference.dial_in_of(s.owner).await?
             {
                 parts.push(t("phone", &[("phone", &phone), ("room", &room_number)]));

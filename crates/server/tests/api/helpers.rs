@@ -50,7 +50,7 @@ pub fn settings(db_url: &str, smtp_url: Option<String>) -> Settings {
         outbox_lease: Duration::from_secs(30),
         ice_servers: serde_json::json!([]),
         room_grace: Duration::from_millis(400),
-        dial_in: "+49 30 5557 0100".into(),
+        dial_in: phone::PhoneConfig::parse_numbers("+49 30 5557 0100").unwrap(),
         phone: None,
         phone_by_default: false,
         scheduler_interval: Duration::from_millis(50),

@@ -17,6 +17,9 @@ const fill = (text, params) => text.replace(/%\{(\w+)\}/g, (_, k) => params[k] ?
 const typingInField = () => /INPUT|TEXTAREA|SELECT/.test(document.activeElement?.tagName ?? "");
 const icon = (name) => `<svg class="ic ic-sm" aria-hidden="true"><use href="#i-${name}"/></svg>`;
 const initials = (name) => name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
+/** Phone callers (member ids starting with "t") show a phone instead of initials. */
+const onPhone = (m) => m.id.startsWith("t");
+const avatar = (m) => (onPhone(m) ? icon("phone") : esc(initials(m.name)));
 
 // A join page hands the grant over in the fragment (never sent to the
 // server or in a Referer); keep it for reloads, then clear the address.
@@ -194,7 +197,8 @@ function render() {
     const tile = tileFor(m.id);
     tile.querySelector("[data-name]").textContent = m.id === me ? `${m.name} (${T.you})` : m.name;
     tile.querySelector("[data-mark]").innerHTML = roleMark(m.role);
-    tile.querySelector(".tile-avatar").textContent = initials(m.name);
+    tile.querySelector(".tile-avatar").innerHTML = avatar(m);
+    tile.classList.toggle("tile-phone", onPhone(m));
     tile.querySelector("[data-mic-off]").hidden = m.media.audio;
     const tracks = remote.get(m.id) ?? {};
     const video = tile.querySelector("video");
@@ -224,7 +228,7 @@ function render() {
   // Participant list.
   const host = myRole === "host";
   $("[data-people]").innerHTML = list.map((m) => `<li data-person="${esc(m.id)}">
-      <span class="avatar" aria-hidden="true">${esc(initials(m.name))}</span>
+      <span class="avatar${onPhone(m) ? " avatar-phone" : ""}"${onPhone(m) ? ` title="${esc(T.on_phone)}"` : ' aria-hidden="true"'}>${avatar(m)}</span>
       <span class="person-name">${esc(m.name)}${m.id === me ? ` <span class="muted">(${esc(T.you)})</span>` : ""} ${roleMark(m.role)}</span>
       <span class="person-media">${m.media.audio ? "" : `<span title="${esc(T.muted)}">${icon("audio-off")}</span>`}${m.media.screen ? `<span title="${esc(T.sharing)}">${icon("screen")}</span>` : ""}</span>
       ${host && m.id !== me ? `<span class="person-actions"><button type="button" class="btn btn-secondary btn-sm" data-mute="${esc(m.id)}">${esc(T.ask_mute)}</button><button type="button" class="btn btn-danger btn-sm" data-remove="${esc(m.id)}">${esc(T.remove)}</button></span>` : ""}
