@@ -16,7 +16,8 @@ serve_fresh() {
             DB="$PG_URL/$PG_DB" ;;
         *) echo "BACKEND must be sqlite or postgres" >&2; exit 2 ;;
     esac
-    target/release/kontor serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --database-url "$DB" --log-level warn &
+    # shellcheck disable=SC2086 # SERVE_ARGS: extra flags, word-split on purpose
+    target/release/kontor serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --database-url "$DB" --log-level warn ${SERVE_ARGS:-} &
     SERVER=$!
     trap serve_cleanup EXIT
     for _ in $(seq 100); do

@@ -13,7 +13,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::conference::{pins, PinPair, RoomNumber};
 use futures_util::{SinkExt, StreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,12 +21,12 @@ use tokio_tungstenite::tungstenite::Message;
 
 #[path = "common/bulk.rs"]
 mod bulk;
+#[path = "common/conference_rooms.rs"]
+mod conference_rooms;
 #[path = "common/flags.rs"]
 mod flags;
-use bulk::bulk;
+use conference_rooms::{seed, PINS};
 use flags::Flags;
-
-const PINS: (&str, &str) = ("4711", "9051");
 
 struct Args {
     url: String,
@@ -48,95 +47,6 @@ fn args() -> Args {
     }
 }
 
-/// Users, rooms, numbers and conference rows; every room has the same PIN
-/// hashes (hashing 100,000 pairs would take an hour; lookups do not care).
-async fn seed(a: &Args, db: &store::Db) -> Vec<RoomNumber> {
-    let t = Instant::now();
-    let mut rng = StdRng::seed_from_u64(8);
-    let now = chrono::Utc::now().timestamp_millis().to_string();
-    let (m_hash, p_hash) = pins::hash_pair(&PinPair::parse(PINS.0, PINS.1).unwrap());
-    let base: i64 = 1_000_000;
-    let mut numbers = std::collections::BTreeSet::new();
-    while numbers.len() < a.rooms {
-        numbers.insert(RoomNumber::generate(&mut rng));
-    }
-    let numbers: Vec<RoomNumber> = numbers.into_iter().collect();
-    let (mut users, mut rooms, mut nums, mut confs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (i, n) in numbers.iter().enumerate() {
-        let id = (base + i as i64).to_string();
-        let email = format!("c{id}@conference.example");
-        users.push(vec![
-            id.clone(),
-            email.clone(),
-            email,
-            "Kunde".into(),
-            id.clone(),
-            now.clone(),
-        ]);
-        rooms.push(vec![
-            id.clone(),
-            format!("bench{id}"),
-            "conference".into(),
-            format!("Konferenzraum {id}"),
-            id.clone(),
-            "8".into(),
-            "1".into(),
-            "1".into(),
-            "300000".into(),
-            now.clone(),
-        ]);
-        nums.push(vec![n.to_string(), id.clone(), now.clone()]);
-        confs.push(vec![
-            n.to_string(),
-            id.clone(),
-            id.clone(),
-            m_hash.clone(),
-            p_hash.clone(),
-            now.clone(),
-            now.clone(),
-        ]);
-    }
-    bulk(
-        db,
-        "INSERT INTO users (id, email, email_normalized, first_name, last_name, created_at)",
-        6,
-        users,
-        &[true, false, false, false, false, true],
-    )
-    .await;
-    bulk(
-        db,
-        "INSERT INTO rooms (id, public_id, kind, title, owner_id, max_members, wait_for_host, permanent, \
-         host_leave_grace_ms, created_at)",
-        10,
-        rooms,
-        &[true, false, false, false, true, true, true, true, true, true],
-    )
-    .await;
-    bulk(
-        db,
-        "INSERT INTO conference_numbers (number, user_id, assigned_at)",
-        3,
-        nums,
-        &[true; 3],
-    )
-    .await;
-    bulk(
-        db,
-        "INSERT INTO conference_rooms (number, user_id, room_id, moderator_pin_hash, participant_pin_hash, \
-         pins_set_at, created_at)",
-        7,
-        confs,
-        &[true, true, true, false, false, true, true],
-    )
-    .await;
-    println!(
-        "seeded {} conference rooms in {:.1} s",
-        a.rooms,
-        t.elapsed().as_secs_f64()
-    );
-    numbers
-}
 
 fn report(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(|a, b| a.total_cmp(b));
@@ -155,7 +65,7 @@ fn report(name: &str, mut ms: Vec<f64>) {
 async fn main() {
     let a = args();
     let db = store::Db::open(&a.db).await.expect("database");
-    let numbers = Arc::new(seed(&a, &db).await);
+    let numbers = Arc::new(seed(&db, a.rooms).await);
     let http = reqwest::Client::new();
     let ws_base = a.url.replace("http://", "ws://");
     let times = Arc::new(Mutex::new((Vec::new(), Vec::new())));

@@ -157,11 +157,17 @@ fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
 
 impl Caller {
     /// Calls `dialed` at `server` from the number `from` and waits for the
-    /// answer (200 OK, ACK sent).
+    /// answer (200 OK, ACK sent); keeps every sample heard.
     pub async fn call(server: SocketAddr, dialed: &str, from: &str) -> Caller {
+        Self::call_keeping(server, dialed, from, true).await
+    }
+
+    /// As [`Caller::call`]; with `samples` false only the level of each
+    /// frame heard is kept (long benchmark runs).
+    pub async fn call_keeping(server: SocketAddr, dialed: &str, from: &str, samples: bool) -> Caller {
         let sip = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let rtp = std::sync::Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-        let heard = record(rtp.clone());
+        let heard = record(rtp.clone(), samples);
         let local = sip.local_addr().unwrap();
         let media = rtp.local_addr().unwrap();
         let id = format!("{:x}", rand::random::<u64>());
@@ -274,8 +280,17 @@ impl Caller {
     }
 }
 
-/// Decoded frames with their arrival times.
-pub type Heard = std::sync::Arc<std::sync::Mutex<Vec<(Instant, Vec<i16>)>>>;
+/// One frame heard.
+pub struct HeardFrame {
+    pub at: Instant,
+    /// Root mean square of the samples.
+    pub rms: f32,
+    /// The samples (empty when only levels are kept).
+    pub samples: Vec<i16>,
+}
+
+/// Frames heard, in arrival order.
+pub type Heard = std::sync::Arc<std::sync::Mutex<Vec<HeardFrame>>>;
 
 /// The samples heard from `at` on.
 pub fn heard_since(heard: &Heard, at: Instant) -> Vec<i16> {
@@ -283,14 +298,14 @@ pub fn heard_since(heard: &Heard, at: Instant) -> Vec<i16> {
         .lock()
         .unwrap()
         .iter()
-        .filter(|(t, _)| *t >= at)
-        .flat_map(|(_, s)| s.iter().copied())
+        .filter(|f| f.at >= at)
+        .flat_map(|f| f.samples.iter().copied())
         .collect()
 }
 
-/// Starts a task that decodes the RTP arriving at `socket` and keeps the
-/// samples with their arrival times (for spectra and latency).
-pub fn record(socket: std::sync::Arc<UdpSocket>) -> Heard {
+/// Starts a task that decodes the RTP arriving at `socket` and keeps each
+/// frame's arrival time and level (and samples, if asked).
+pub fn record(socket: std::sync::Arc<UdpSocket>, keep_samples: bool) -> Heard {
     let frames = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let out = frames.clone();
     tokio::spawn(async move {
@@ -298,7 +313,14 @@ pub fn record(socket: std::sync::Arc<UdpSocket>) -> Heard {
         while let Ok((n, _)) = socket.recv_from(&mut buf).await {
             if n > 12 && buf[1] & 0x7f == 0 {
                 let samples: Vec<i16> = buf[12..n].iter().map(|&b| ulaw_linear(b)).collect();
-                out.lock().unwrap().push((Instant::now(), samples));
+                let energy: f32 = samples.iter().map(|&s| (s as f32) * (s as f32)).sum();
+                let rms = (energy / samples.len() as f32).sqrt();
+                let samples = if keep_samples { samples } else { Vec::new() };
+                out.lock().unwrap().push(HeardFrame {
+                    at: Instant::now(),
+                    rms,
+                    samples,
+                });
             }
         }
     });
