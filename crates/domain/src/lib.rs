@@ -35,9 +35,20 @@ impl Env {
 }
 
 /// Runs CPU-heavy work (password and PIN hashing) on the blocking pool,
-/// off the async workers.
+/// off the async workers, at most one job per core at a time: a burst of
+/// logins or PIN checks queues here instead of crowding out the audio
+/// mixer's clock and the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> kernel::DomainResult<T> {
-    tokio::task::spawn_blocking(f)
+    static HEAVY: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let permit = HEAVY
+        .get_or_init(|| tokio::sync::Semaphore::new(cores))
+        .acquire()
         .await
-        .map_err(kernel::DomainError::internal)
+        .map_err(kernel::DomainError::internal)?;
+    let result = tokio::task::spawn_blocking(f)
+        .await
+        .map_err(kernel::DomainError::internal);
+    drop(permit);
+    result
 }

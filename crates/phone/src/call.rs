@@ -29,6 +29,8 @@ const GIVE_UP: Duration = Duration::from_secs(32);
 const LINGER: Duration = Duration::from_secs(5);
 /// "Waiting for the moderator" is repeated this often while on hold music.
 const WAITING_REPEAT: Duration = Duration::from_secs(45);
+/// A caller whose RTP stopped this long is gone (no BYE came): hang up.
+const RTP_TIMEOUT: Duration = Duration::from_secs(60);
 /// `*` and `6` within this time toggle mute.
 const STAR_WINDOW: Duration = Duration::from_secs(2);
 
@@ -475,7 +477,7 @@ impl Call {
                     None => self.room_closed(),
                 },
                 _ = tick.tick() => {
-                    if self.hangup_when_quiet && !self.leg.playing() {
+                    if (self.hangup_when_quiet && !self.leg.playing()) || self.leg.silent_for() > RTP_TIMEOUT {
                         self.send_bye(rx).await;
                         return;
                     }

@@ -421,15 +421,26 @@ impl Message {
         let head = std::str::from_utf8(&data[..split]).map_err(|_| err("Header not UTF-8"))?;
         let rest = &data[split + 4..];
         let (first, header_text) = head.split_once("\r\n").unwrap_or((head, ""));
+        let is_request = matches!(parse_start_lenient(first), Some(true));
         let mut headers = if header_text.is_empty() {
             Vec::new()
         } else {
-            header_lines(header_text)?
+            header_lines(header_text).map_err(|e| ParseError {
+                // The lines that can be read, so the 400 can still be addressed.
+                salvage: is_request.then(|| {
+                    header_text
+                        .split("\r\n")
+                        .filter_map(|l| l.split_once(':'))
+                        .map(|(n, v)| (canonical_name(n.trim()), v.trim().to_string()))
+                        .collect()
+                }),
+                ..e
+            })?
         };
         let start = parse_start(first);
         // From here on the request's lines are known: errors carry them.
         let salvage = |e: ParseError, headers: &Vec<(String, String)>| ParseError {
-            salvage: matches!(parse_start_lenient(first), Some(true)).then(|| headers.clone()),
+            salvage: is_request.then(|| headers.clone()),
             ..e
         };
         let start = start.map_err(|e| salvage(e, &headers))?;
@@ -548,16 +559,18 @@ impl Message {
     }
 
     /// A `400`/`505` for a request that did not parse, built from its
-    /// salvaged lines (`None` when they cannot address a response).
+    /// salvaged lines as they came (`None` when they cannot address a
+    /// response: Via, From, To, Call-ID and CSeq are all needed for the
+    /// client to match it).
     pub fn response_to_broken(error: &ParseError) -> Option<Message> {
+        const ECHOED: [&str; 5] = ["Via", "From", "To", "Call-ID", "CSeq"];
         let lines = error.salvage.as_ref()?;
-        let mut headers = Vec::new();
-        for (name, value) in lines {
-            if ["Via", "From", "To", "Call-ID", "CSeq"].contains(&name.as_str()) {
-                headers.push((name.clone(), value.clone()));
-            }
-        }
-        if !headers.iter().any(|(n, _)| n == "Via") {
+        let headers: Vec<(String, String)> = lines
+            .iter()
+            .filter(|(name, _)| ECHOED.contains(&name.as_str()))
+            .cloned()
+            .collect();
+        if !ECHOED.iter().all(|h| headers.iter().any(|(n, _)| n == h)) {
             return None;
         }
         let (code, reason) = if error.bad_version {
@@ -815,9 +828,14 @@ v=0\r\n";
         for (text, reason) in cases {
             let e = Message::parse(text.as_bytes()).unwrap_err();
             assert_eq!(e.reason, reason);
-            let res = Message::response_to_broken(&e).expect("addressable");
-            assert_eq!(res.code(), Some(400));
+            match Message::response_to_broken(&e) {
+                Some(res) => assert_eq!(res.code(), Some(400)),
+                None => assert_eq!(reason, "Missing Call-ID", "a 400 needs all five lines to be matched"),
+            }
         }
+        let no_colon = Message::parse(INVITE.replace("Subject: long", "Subject long").as_bytes()).unwrap_err();
+        assert_eq!(no_colon.reason, "Header without colon");
+        assert_eq!(Message::response_to_broken(&no_colon).unwrap().call_id(), Some("a84b4c76e66710@pc33.example"));
         let v = Message::parse(INVITE.replace(" SIP/2.0\r\nVia", " SIP/3.0\r\nVia").as_bytes()).unwrap_err();
         assert!(v.bad_version);
         assert_eq!(Message::response_to_broken(&v).unwrap().code(), Some(505));

@@ -130,9 +130,26 @@ pub fn pcap(packets: &[(u64, Vec<u8>)]) -> Vec<u8> {
     f
 }
 
+/// An RTP socket on an even port with the next port (RTCP, RFC 3550)
+/// bound too, so the server's reports land there and nowhere else.
+async fn rtp_pair() -> (UdpSocket, UdpSocket) {
+    loop {
+        let rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = rtp.local_addr().unwrap().port();
+        if port % 2 == 1 || port == u16::MAX {
+            continue;
+        }
+        if let Ok(rtcp) = UdpSocket::bind(("127.0.0.1", port + 1)).await {
+            return (rtp, rtcp);
+        }
+    }
+}
+
 /// A caller: one SIP dialog over UDP and its RTP socket (PCMU, events on 101).
 pub struct Caller {
     sip: UdpSocket,
+    /// Bound so the server's RTCP reports have their port (not read).
+    _rtcp: UdpSocket,
     rtp: std::sync::Arc<UdpSocket>,
     /// What the caller heard: decoded frames with their arrival time.
     pub heard: Heard,
@@ -166,7 +183,8 @@ impl Caller {
     /// frame heard is kept (long benchmark runs).
     pub async fn call_keeping(server: SocketAddr, dialed: &str, from: &str, samples: bool) -> Caller {
         let sip = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let rtp = std::sync::Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let (rtp, _rtcp) = rtp_pair().await;
+        let rtp = std::sync::Arc::new(rtp);
         let heard = record(rtp.clone(), samples);
         let local = sip.local_addr().unwrap();
         let media = rtp.local_addr().unwrap();
@@ -215,6 +233,7 @@ impl Caller {
         sip.send_to(ack.as_bytes(), server).await.unwrap();
         Caller {
             sip,
+            _rtcp,
             rtp,
             heard,
             server,

@@ -12,10 +12,10 @@ pub const FRAME: usize = 160;
 /// Frames held at most; more means the sender is far ahead (burst after
 /// a stall) and the oldest go.
 const MAX_DEPTH: usize = 6;
-/// Depth above which the buffer counts as running behind.
-const TARGET_DEPTH: usize = 2;
-/// Ticks the buffer may stay above the target before a frame is shed.
-const SHED_AFTER: u32 = 25;
+/// A frame is shed when, over this many ticks, the next frame was always
+/// already waiting after a pop: the stream runs a frame ahead of the
+/// clock for good (e.g. after a stall), which is needless delay.
+const SHED_AFTER: u32 = 50;
 /// A jump this far in sequence numbers is a new stream, not loss.
 const RESYNC: i32 = 100;
 
@@ -36,7 +36,10 @@ pub struct JitterBuffer {
     /// Slot 0 is the frame to play next (`next_seq`).
     slots: VecDeque<Option<Box<[i16]>>>,
     next_seq: Option<u16>,
-    above_target: u32,
+    /// Ticks in the current observation window, and the fewest frames
+    /// left waiting after a pop in it.
+    window: u32,
+    min_left: usize,
     pub stats: JitterStats,
 }
 
@@ -51,7 +54,8 @@ impl JitterBuffer {
         JitterBuffer {
             slots: VecDeque::with_capacity(MAX_DEPTH + 1),
             next_seq: None,
-            above_target: 0,
+            window: 0,
+            min_left: usize::MAX,
             stats: JitterStats::default(),
         }
     }
@@ -92,7 +96,8 @@ impl JitterBuffer {
     fn restart(&mut self, seq: u16) {
         self.slots.clear();
         self.next_seq = Some(seq);
-        self.above_target = 0;
+        self.window = 0;
+        self.min_left = usize::MAX;
     }
 
     fn advance(&mut self) -> Option<Box<[i16]>> {
@@ -107,23 +112,24 @@ impl JitterBuffer {
     /// stream paused). A gap with later frames already here is a loss and
     /// skipped; an empty buffer waits for the frame instead.
     pub fn pop(&mut self) -> Option<Box<[i16]>> {
+        self.window += 1;
         if self.slots.is_empty() {
             self.stats.missing += 1;
+            self.min_left = 0;
             return None;
-        }
-        if self.slots.len() > TARGET_DEPTH {
-            self.above_target += 1;
-            if self.above_target >= SHED_AFTER {
-                self.above_target = 0;
-                self.advance();
-                self.stats.shed += 1;
-            }
-        } else {
-            self.above_target = 0;
         }
         let frame = self.advance();
         if frame.is_none() {
             self.stats.missing += 1;
+        }
+        self.min_left = self.min_left.min(self.slots.len());
+        if self.window >= SHED_AFTER {
+            if self.min_left >= 1 && self.slots.front().is_some_and(Option::is_some) {
+                self.advance();
+                self.stats.shed += 1;
+            }
+            self.window = 0;
+            self.min_left = usize::MAX;
         }
         frame
     }
@@ -183,16 +189,25 @@ mod tests {
             jb.push(s, &f(s as i16));
         }
         assert_eq!(jb.depth(), MAX_DEPTH, "a burst is cut to the maximum");
-        let mut played = 0;
-        for _ in 0..SHED_AFTER * 3 {
-            if jb.pop().is_some() {
-                played += 1;
-            }
-            if let Some(seq) = jb.next_seq {
-                jb.push(seq.wrapping_add(jb.depth() as u16), &f(0));
+        // A steady stream one tick per frame: the extra frames go, one per
+        // window, until the next frame arrives just in time.
+        let mut next = 20u16;
+        for _ in 0..SHED_AFTER * 8 {
+            assert!(jb.pop().is_some(), "never runs dry");
+            jb.push(next, &f(0));
+            next += 1;
+        }
+        assert_eq!(jb.depth(), 1, "only the frame that just came waits");
+        // Jitter (frames alternately early and late) keeps its frame of slack.
+        let shed = jb.stats.shed;
+        for i in 0..SHED_AFTER * 4 {
+            jb.pop();
+            if i % 2 == 0 {
+                jb.push(next, &f(0));
+                jb.push(next + 1, &f(0));
+                next += 2;
             }
         }
-        assert!(played > 0);
-        assert!(jb.depth() <= TARGET_DEPTH + 1, "depth {}", jb.depth());
+        assert_eq!(jb.stats.shed, shed, "no shedding while the buffer runs empty now and then");
     }
 }

@@ -57,6 +57,11 @@ struct LegState {
     octets: u32,
     /// Fraction lost the caller last reported (RTCP, 0–255).
     reported_loss: u8,
+    /// When the caller's last RTP packet came (or the leg opened).
+    last_rx: Instant,
+    /// Where the caller's RTCP comes from (reports go back there; until
+    /// then to the RTP port + 1, RFC 3550).
+    rtcp_remote: Option<SocketAddr>,
 }
 
 /// One call's media.
@@ -120,6 +125,17 @@ impl Leg {
 
     pub fn stats(&self) -> JitterStats {
         self.state.lock().unwrap().jitter.stats
+    }
+
+    /// How long no RTP came from the caller (a caller on hold sends none
+    /// and counts as heard).
+    pub fn silent_for(&self) -> Duration {
+        let s = self.state.lock().unwrap();
+        if s.on_hold {
+            Duration::ZERO
+        } else {
+            s.last_rx.elapsed()
+        }
     }
 
     /// Fraction of packets the caller reported lost in its last RTCP report (0–255).
@@ -289,6 +305,8 @@ impl MediaEngine {
                 packets: 0,
                 octets: 0,
                 reported_loss: 0,
+                last_rx: Instant::now(),
+                rtcp_remote: None,
             }),
             pool: self.pool.clone(),
             closed: AtomicBool::new(false),
@@ -326,14 +344,22 @@ impl MediaEngine {
         let mut next = Instant::now() + TICK;
         let mut tick: u64 = 0;
         let mut work = Work::default();
+        let mut last_warning: Option<Instant> = None;
         while !self.stop.load(Ordering::Relaxed) {
             let now = Instant::now();
             if now < next {
                 std::thread::sleep(next - now);
             }
             let started = Instant::now();
-            if started.duration_since(next) > Duration::from_millis(10) {
+            let late = started.duration_since(next);
+            if late > Duration::from_millis(10) {
                 self.stats.late_ticks.fetch_add(1, Ordering::Relaxed);
+                if late > Duration::from_millis(40) && last_warning.is_none_or(|w: Instant| w.elapsed() > Duration::from_secs(10)) {
+                    // Callers hear a gap: the machine is overloaded.
+                    let total = self.stats.late_ticks.load(Ordering::Relaxed);
+                    tracing::warn!(late_ms = late.as_millis() as u64, late_ticks = total, "audio mixer ran late");
+                    last_warning = Some(Instant::now());
+                }
             }
             let legs: Vec<Arc<Leg>> = self.legs.lock().unwrap().clone();
             work.tick(&legs, tick, &self.stats);
@@ -416,6 +442,9 @@ impl Work {
             s.packets = s.packets.wrapping_add(1);
             s.octets = s.octets.wrapping_add(self.payload.len() as u32);
             let (packets, octets) = (s.packets, s.octets);
+            let rtcp_to = s
+                .rtcp_remote
+                .unwrap_or_else(|| SocketAddr::new(remote.ip(), remote.port().wrapping_add(1)));
             drop(s);
             match leg.rtp.send_to(&self.packet, remote) {
                 Ok(_) => stats.packets_sent.fetch_add(1, Ordering::Relaxed),
@@ -423,7 +452,7 @@ impl Work {
             };
             if (tick + leg.port as u64).is_multiple_of(RTCP_EVERY) {
                 let sr = rtp::sender_report(leg.ssrc, ntp_now(), ts, packets, octets, "kontor");
-                let _ = leg.rtcp.send_to(&sr, SocketAddr::new(remote.ip(), remote.port() | 1));
+                let _ = leg.rtcp.send_to(&sr, rtcp_to);
             }
         }
     }
@@ -452,6 +481,7 @@ async fn receive_rtp(leg: Arc<Leg>, socket: tokio::net::UdpSocket, dtmf: Option<
         let Some(packet) = rtp::RtpPacket::parse(&buf[..n]) else {
             continue;
         };
+        leg.state.lock().unwrap().last_rx = Instant::now();
         let key = if Some(packet.payload_type) == dtmf {
             events.receive(packet.timestamp, packet.payload)
         } else if packet.payload_type == leg.payload {
@@ -483,15 +513,21 @@ async fn receive_rtp(leg: Arc<Leg>, socket: tokio::net::UdpSocket, dtmf: Option<
     }
 }
 
-/// Reads the caller's RTCP reports (loss they see of our stream).
+/// Reads the caller's RTCP reports (loss they see of our stream; proof of life).
 async fn receive_rtcp(leg: Arc<Leg>, socket: tokio::net::UdpSocket) {
     let mut buf = vec![0u8; 1500];
     while !leg.closed.load(Ordering::Relaxed) {
-        let Ok((n, _)) = socket.recv_from(&mut buf).await else {
+        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
             break;
         };
+        let mut s = leg.state.lock().unwrap();
+        // Reports keep a call alive while the caller's speech is suppressed.
+        if n >= 8 && buf[0] >> 6 == 2 && s.remote.is_none_or(|r| r.ip() == from.ip()) {
+            s.last_rx = Instant::now();
+            s.rtcp_remote = Some(from);
+        }
         if let Some((lost, _jitter)) = rtp::report_block(&buf[..n]) {
-            leg.state.lock().unwrap().reported_loss = lost;
+            s.reported_loss = lost;
         }
     }
 }

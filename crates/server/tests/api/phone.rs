@@ -4,6 +4,7 @@
 //! web moderator's controls on phone members, both sides hanging up,
 //! CANCEL, three wrong PINs, malformed messages, and what callers hear.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
@@ -20,12 +21,16 @@ const DIAL_DE: &str = "493055570100";
 const DIAL_EN: &str = "442079460100";
 
 async fn app_with_phone(backend: Backend) -> Option<TestApp> {
+    app_with_trunks(backend, "127.0.0.1", None).await
+}
+
+async fn app_with_trunks(backend: Backend, trunks: &str, digest: Option<(&str, &str)>) -> Option<TestApp> {
     TestApp::spawn_with(backend, |s| {
         s.phone = Some(phone::PhoneConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_ip: "127.0.0.1".parse().unwrap(),
-            trunks: phone::PhoneConfig::parse_trunks("127.0.0.1").unwrap(),
-            digest: None,
+            trunks: phone::PhoneConfig::parse_trunks(trunks).unwrap(),
+            digest: digest.map(|(u, p)| (u.to_string(), p.to_string())),
             realm: "kontor".into(),
             codecs: phone::PhoneConfig::parse_codecs("PCMU,PCMA").unwrap(),
             rtp_ports: (30000, 39999),
@@ -527,5 +532,107 @@ async fn each_caller_hears_the_others_mixed_but_not_themselves(backend: Backend)
         caller.bye().await;
     }
     until_live(&owner, "everyone gone", |l| l["present"] == 0).await;
+    app.stop().await;
+}
+
+/// Sends one request over UDP and returns the first final response.
+async fn exchange(server: SocketAddr, request: &str) -> String {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    socket.send_to(request.as_bytes(), server).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (n, _) = tokio::time::timeout(Duration::from_secs(5), socket.recv_from(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        if !text.starts_with("SIP/2.0 1") {
+            return text;
+        }
+    }
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(s.as_bytes()))
+}
+
+db_test!(trunks_from_elsewhere_need_digest_credentials);
+async fn trunks_from_elsewhere_need_digest_credentials(backend: Backend) {
+    let Some(app) = app_with_trunks(backend, "192.0.2.10", Some(("trunk", "a-long-secret-123"))).await else {
+        return;
+    };
+    let server = app.phone_addr();
+    let options = |auth: &str| {
+        format!(
+            "OPTIONS sip:{DIAL_DE}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK{:x}\r\n\
+             From: <sip:pbx@127.0.0.1>;tag=1\r\nTo: <sip:{DIAL_DE}@{server}>\r\nCall-ID: {:x}@pbx\r\n\
+             CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n{auth}Content-Length: 0\r\n\r\n",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        )
+    };
+    // 127.0.0.1 is not a listed trunk: challenged.
+    let challenge = exchange(server, &options("")).await;
+    assert!(challenge.starts_with("SIP/2.0 401"), "{challenge}");
+    let header = challenge
+        .lines()
+        .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
+        .expect("a challenge");
+    let nonce = header.split("nonce=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert!(header.contains("realm=\"kontor\"") && header.contains("qop=\"auth\""), "{header}");
+    let uri = format!("sip:{DIAL_DE}@{server}");
+    let answer = |password: &str| {
+        let ha1 = md5_hex(&format!("trunk:kontor:{password}"));
+        let ha2 = md5_hex(&format!("OPTIONS:{uri}"));
+        let response = md5_hex(&format!("{ha1}:{nonce}:00000001:c0ffee:auth:{ha2}"));
+        format!(
+            "Authorization: Digest username=\"trunk\", realm=\"kontor\", nonce=\"{nonce}\", uri=\"{uri}\", \
+             response=\"{response}\", qop=auth, nc=00000001, cnonce=\"c0ffee\", algorithm=MD5\r\n"
+        )
+    };
+    let ok = exchange(server, &options(&answer("a-long-secret-123"))).await;
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    assert!(ok.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"));
+    let wrong = exchange(server, &options(&answer("a-long-secret-124"))).await;
+    assert!(wrong.starts_with("SIP/2.0 401"), "{wrong}");
+    let forged = exchange(server, &options(&answer("a-long-secret-123").replace(nonce, "1.abc"))).await;
+    assert!(forged.starts_with("SIP/2.0 401"), "a nonce we did not make: {forged}");
+    app.stop().await;
+}
+
+db_test!(phone_pin_guessing_is_throttled_per_caller_and_per_room);
+async fn phone_pin_guessing_is_throttled_per_caller_and_per_room(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (_owner, number) = anna(&app).await;
+    let conference = &app.services.conference;
+    let join = |pin: &'static str, caller: String| {
+        let number = number.clone();
+        async move { conference.join_by_phone(&number, pin, &caller, "Telefon".into()).await }
+    };
+    let code = |r: Result<domain::rooms::Admission, kernel::DomainError>| match r {
+        Ok(_) => "admitted".to_string(),
+        Err(e) => e.code().to_string(),
+    };
+    // One number guessing one room: five tries, then it has to wait.
+    for _ in 0..5 {
+        assert_eq!(code(join("1111", "+4930100".into()).await), "number_or_pin_wrong");
+    }
+    assert_eq!(code(join("9051", "+4930100".into()).await), "rate_limited", "even the right PIN waits");
+    // Another caller is not held up by that one…
+    assert_eq!(code(join("9051", "+4930101".into()).await), "admitted");
+    // …but forged numbers do not help: 50 wrong tries for the room from
+    // all callers together and the room waits by phone (the web join not).
+    for i in 0..45 {
+        assert_eq!(code(join("2222", format!("+49302{i:03}")).await), "number_or_pin_wrong");
+    }
+    assert_eq!(code(join("9051", "+4930399".into()).await), "rate_limited");
+    let web = app
+        .second_client()
+        .post_json("/api/v1/conference/join", &json!({"number": number, "pin": "9051", "name": "Web"}))
+        .await;
+    assert_eq!(web.status(), 200);
     app.stop().await;
 }
