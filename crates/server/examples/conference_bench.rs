@@ -47,7 +47,6 @@ fn args() -> Args {
     }
 }
 
-
 fn report(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(|a, b| a.total_cmp(b));
     let at = |q: f64| ms[((ms.len() as f64 * q) as usize).min(ms.len() - 1)];

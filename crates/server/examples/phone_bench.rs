@@ -74,7 +74,10 @@ async fn main() {
     for j in joins {
         callers.push(j.await.unwrap());
     }
-    println!("{members} callers in {rooms} rooms keyed in after {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "{members} callers in {rooms} rooms keyed in after {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     // Let the "you are in the conference" prompt end.
     tokio::time::sleep(Duration::from_secs(8)).await;
 
@@ -104,11 +107,12 @@ async fn main() {
     let mut missed = 0;
     for &(speaker, at) in &marks {
         let room = speaker / size;
-        for member in room * size..((room + 1) * size).min(members) {
+        let listeners = heard.iter().enumerate().skip(room * size).take(size);
+        for (member, h) in listeners {
             if member == speaker {
                 continue;
             }
-            let frames = heard[member].lock().unwrap();
+            let frames = h.lock().unwrap();
             match frames.iter().find(|fr| fr.at >= at && fr.rms > MARK_RMS) {
                 Some(fr) if fr.at.duration_since(at) < Duration::from_millis(400) => {
                     latencies.push(fr.at.duration_since(at).as_secs_f64() * 1000.0)

@@ -430,7 +430,9 @@ impl Message {
                 salvage: is_request.then(|| {
                     header_text
                         .split("\r\n")
+                        .filter(|l| !l.contains(['\r', '\n']))
                         .filter_map(|l| l.split_once(':'))
+                        .filter(|(n, _)| is_token(n.trim()))
                         .map(|(n, v)| (canonical_name(n.trim()), v.trim().to_string()))
                         .collect()
                 }),
@@ -835,7 +837,10 @@ v=0\r\n";
         }
         let no_colon = Message::parse(INVITE.replace("Subject: long", "Subject long").as_bytes()).unwrap_err();
         assert_eq!(no_colon.reason, "Header without colon");
-        assert_eq!(Message::response_to_broken(&no_colon).unwrap().call_id(), Some("a84b4c76e66710@pc33.example"));
+        assert_eq!(
+            Message::response_to_broken(&no_colon).unwrap().call_id(),
+            Some("a84b4c76e66710@pc33.example")
+        );
         let v = Message::parse(INVITE.replace(" SIP/2.0\r\nVia", " SIP/3.0\r\nVia").as_bytes()).unwrap_err();
         assert!(v.bad_version);
         assert_eq!(Message::response_to_broken(&v).unwrap().code(), Some(505));

@@ -206,7 +206,8 @@ impl ConferenceService {
     }
 
     fn dial_in_text(&self, lang: Lang) -> String {
-        self.dial_in_line().unwrap_or_else(|| kernel::tr(lang, "conference.no_dial_in"))
+        self.dial_in_line()
+            .unwrap_or_else(|| kernel::tr(lang, "conference.no_dial_in"))
     }
 
     /// The numbers on one line, each with its menu's language (named in

@@ -208,6 +208,9 @@ mod tests {
                 next += 2;
             }
         }
-        assert_eq!(jb.stats.shed, shed, "no shedding while the buffer runs empty now and then");
+        assert_eq!(
+            jb.stats.shed, shed,
+            "no shedding while the buffer runs empty now and then"
+        );
     }
 }

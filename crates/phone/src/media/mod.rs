@@ -354,10 +354,16 @@ impl MediaEngine {
             let late = started.duration_since(next);
             if late > Duration::from_millis(10) {
                 self.stats.late_ticks.fetch_add(1, Ordering::Relaxed);
-                if late > Duration::from_millis(40) && last_warning.is_none_or(|w: Instant| w.elapsed() > Duration::from_secs(10)) {
+                if late > Duration::from_millis(40)
+                    && last_warning.is_none_or(|w: Instant| w.elapsed() > Duration::from_secs(10))
+                {
                     // Callers hear a gap: the machine is overloaded.
                     let total = self.stats.late_ticks.load(Ordering::Relaxed);
-                    tracing::warn!(late_ms = late.as_millis() as u64, late_ticks = total, "audio mixer ran late");
+                    tracing::warn!(
+                        late_ms = late.as_millis() as u64,
+                        late_ticks = total,
+                        "audio mixer ran late"
+                    );
                     last_warning = Some(Instant::now());
                 }
             }

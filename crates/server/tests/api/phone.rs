@@ -580,7 +580,10 @@ async fn trunks_from_elsewhere_need_digest_credentials(backend: Backend) {
         .find_map(|l| l.strip_prefix("WWW-Authenticate: "))
         .expect("a challenge");
     let nonce = header.split("nonce=\"").nth(1).unwrap().split('"').next().unwrap();
-    assert!(header.contains("realm=\"kontor\"") && header.contains("qop=\"auth\""), "{header}");
+    assert!(
+        header.contains("realm=\"kontor\"") && header.contains("qop=\"auth\""),
+        "{header}"
+    );
     let uri = format!("sip:{DIAL_DE}@{server}");
     let answer = |password: &str| {
         let ha1 = md5_hex(&format!("trunk:kontor:{password}"));
@@ -620,7 +623,11 @@ async fn phone_pin_guessing_is_throttled_per_caller_and_per_room(backend: Backen
     for _ in 0..5 {
         assert_eq!(code(join("1111", "+4930100".into()).await), "number_or_pin_wrong");
     }
-    assert_eq!(code(join("9051", "+4930100".into()).await), "rate_limited", "even the right PIN waits");
+    assert_eq!(
+        code(join("9051", "+4930100".into()).await),
+        "rate_limited",
+        "even the right PIN waits"
+    );
     // Another caller is not held up by that one…
     assert_eq!(code(join("9051", "+4930101".into()).await), "admitted");
     // …but forged numbers do not help: 50 wrong tries for the room from
@@ -631,7 +638,10 @@ async fn phone_pin_guessing_is_throttled_per_caller_and_per_room(backend: Backen
     assert_eq!(code(join("9051", "+4930399".into()).await), "rate_limited");
     let web = app
         .second_client()
-        .post_json("/api/v1/conference/join", &json!({"number": number, "pin": "9051", "name": "Web"}))
+        .post_json(
+            "/api/v1/conference/join",
+            &json!({"number": number, "pin": "9051", "name": "Web"}),
+        )
         .await;
     assert_eq!(web.status(), 200);
     app.stop().await;
