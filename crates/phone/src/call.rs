@@ -44,26 +44,26 @@ pub fn new_tag() -> String {
 }
 
 /// How a caller is listed in the room: the number with its middle
-/// hidden (`Telefon +491••••••67`).
+/// hidden (`+491•••••••67`; the web list shows a phone beside it), or
+/// `Telefon`/`Phone` when the number is withheld.
 pub fn masked_name(caller: Option<&str>, lang: Lang) -> String {
-    let label = match lang {
-        Lang::De => "Telefon",
-        Lang::En => "Phone",
-    };
     let Some(number) = caller.filter(|n| n.chars().filter(char::is_ascii_digit).count() >= 3) else {
-        return label.to_string();
+        return match lang {
+            Lang::De => "Telefon",
+            Lang::En => "Phone",
+        }
+        .to_string();
     };
     let chars: Vec<char> = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     let keep_start = if chars.len() >= 8 { 4 } else { 0 };
     let keep_end = 2.min(chars.len());
     let hidden = chars.len() - keep_start - keep_end;
-    let masked: String = chars[..keep_start]
+    chars[..keep_start]
         .iter()
         .copied()
         .chain(std::iter::repeat_n('•', hidden))
         .chain(chars[chars.len() - keep_end..].iter().copied())
-        .collect();
-    format!("{label} {masked}")
+        .collect()
 }
 
 /// The caller's number: the user part of P-Asserted-Identity or From
@@ -729,9 +729,10 @@ mod tests {
 
     #[test]
     fn numbers_are_masked() {
-        assert_eq!(masked_name(Some("+491711234567"), Lang::De), "Telefon +491•••••••67");
-        assert_eq!(masked_name(Some("2001"), Lang::En), "Phone ••01");
+        assert_eq!(masked_name(Some("+491711234567"), Lang::De), "+491•••••••67");
+        assert_eq!(masked_name(Some("2001"), Lang::En), "••01");
         assert_eq!(masked_name(None, Lang::De), "Telefon");
+        assert_eq!(masked_name(None, Lang::En), "Phone");
         assert_eq!(masked_name(Some("12"), Lang::De), "Telefon");
     }
 }
