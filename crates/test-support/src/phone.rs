@@ -270,6 +270,48 @@ impl Caller {
         self.rtp.send_to(&packet, self.remote_rtp).await.unwrap();
     }
 
+    /// Sends a re-INVITE offering `direction` (`sendonly` puts the server
+    /// on hold, `sendrecv` resumes), ACKs the 200 and returns its text.
+    pub async fn reinvite(&mut self, direction: &str) -> String {
+        self.cseq += 1;
+        let local = self.sip.local_addr().unwrap();
+        let media = self.rtp.local_addr().unwrap();
+        let sdp = format!(
+            "v=0\r\no=test 1 {} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na={direction}\r\n",
+            self.cseq,
+            media.port()
+        );
+        let head = |method: &str, branch: u64| {
+            format!(
+                "{method} sip:kontor@{} SIP/2.0\r\nVia: SIP/2.0/UDP {local};branch=z9hG4bK{branch:x}\r\n\
+                 From: <sip:caller@127.0.0.1>;tag={}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {} {method}\r\n\
+                 Max-Forwards: 70\r\n",
+                self.server, self.from_tag, self.to_header, self.call_id, self.cseq
+            )
+        };
+        let invite = format!(
+            "{}Contact: <sip:test@{local}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            head("INVITE", rand::random()),
+            sdp.len()
+        );
+        self.sip.send_to(invite.as_bytes(), self.server).await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let answer = loop {
+            let (n, _) = tokio::time::timeout(Duration::from_secs(5), self.sip.recv_from(&mut buf))
+                .await
+                .expect("an answer to the re-INVITE")
+                .unwrap();
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            if !text.starts_with("SIP/2.0 1") {
+                break text;
+            }
+        };
+        let ack = format!("{}Content-Length: 0\r\n\r\n", head("ACK", rand::random()));
+        self.sip.send_to(ack.as_bytes(), self.server).await.unwrap();
+        answer
+    }
+
     /// Hangs up (BYE) and waits for the 200.
     pub async fn bye(mut self) {
         self.cseq += 1;

@@ -355,16 +355,7 @@ async fn hang_ups_cancel_wrong_pins_and_malformed_messages(backend: Backend) {
     let (owner, number) = anna(&app).await;
     let dir = workdir();
     // The caller hangs up: out of the room at once.
-    let c = sipp(
-        &app,
-        &dir,
-        "bye",
-        &call_scenario(&dir, "+4930111", &format!("{number}# 4711#"), Then::HangUpAfter(9000)),
-        DIAL_EN,
-    );
-    until_live(&owner, "the moderator by phone", |l| l["present"] == 1).await;
-    passed(c, &dir, "bye").await;
-    until_live(&owner, "the caller gone", |l| l["present"] == 0).await;
+    moderator_calls_and_hangs_up(&app, &owner, &dir, "bye", &number, DIAL_EN).await;
     // Three wrong PINs: goodbye and the server hangs up.
     let wrong = format!("{number}# 1111# {number}# 2222# {number}# 3333#");
     let w = sipp(
@@ -463,16 +454,31 @@ Content-Length: 0
     ] {
         raw.send_to(junk, app.phone_addr()).await.unwrap();
     }
-    let again = sipp(
-        &app,
-        &dir,
-        "again",
-        &call_scenario(&dir, "+4930333", &format!("{number}# 4711#"), Then::HangUpAfter(6000)),
-        DIAL_DE,
-    );
-    until_live(&owner, "a call after the junk", |l| l["present"] == 1).await;
-    passed(again, &dir, "again").await;
+    moderator_calls_and_hangs_up(&app, &owner, &dir, "again", &number, DIAL_DE).await;
     app.stop().await;
+}
+
+/// The moderator calls by sipp, is in the room, hangs up (BYE), is out.
+async fn moderator_calls_and_hangs_up(
+    app: &TestApp,
+    owner: &crate::helpers::Visitor,
+    dir: &Path,
+    name: &str,
+    number: &str,
+    dialed: &str,
+) {
+    let from = format!("+4930{:06}", rand::random::<u32>() % 1_000_000);
+    let keys = format!("{number}# 4711#");
+    let call = sipp(
+        app,
+        dir,
+        name,
+        &call_scenario(dir, &from, &keys, Then::HangUpAfter(9000)),
+        dialed,
+    );
+    until_live(owner, "the moderator by phone", |l| l["present"] == 1).await;
+    passed(call, dir, name).await;
+    until_live(owner, "the caller gone", |l| l["present"] == 0).await;
 }
 
 db_test!(each_caller_hears_the_others_mixed_but_not_themselves);
@@ -528,9 +534,34 @@ async fn each_caller_hears_the_others_mixed_but_not_themselves(backend: Backend)
     );
     assert!(p(&sa, 1300.0) > 1000.0 * p(&sa, 500.0), "A hears B, not itself");
     assert!(p(&sb, 500.0) > 1000.0 * p(&sb, 1300.0), "B hears A, not itself");
+    // C puts the conference on hold (re-INVITE sendonly): the server
+    // answers recvonly and stops sending; resuming brings the audio back.
+    let held = c.reinvite("sendonly").await;
+    assert!(held.starts_with("SIP/2.0 200") && held.contains("a=recvonly"), "{held}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let heard = c.heard.clone();
+    let count = || heard.lock().unwrap().len();
+    let before = count();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(count() <= before + 1, "nothing sent while on hold");
+    let resumed = c.reinvite("sendrecv").await;
+    assert!(
+        resumed.starts_with("SIP/2.0 200") && resumed.contains("a=sendrecv"),
+        "{resumed}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(count() >= before + 15, "audio again after resuming");
     for caller in [a, b, c] {
         caller.bye().await;
     }
+    // An offer without PCMU/PCMA is refused with 488.
+    let g729 = format!(
+        "INVITE sip:{DIAL_DE}@{server} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5998;branch=z9hG4bKg729\r\n\
+         From: <sip:+4930444@127.0.0.1>;tag=g\r\nTo: <sip:{DIAL_DE}@{server}>\r\nCall-ID: g729@test\r\n\
+         CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: 88\r\n\r\n\
+         v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 18\r\n"
+    );
+    assert!(exchange(server, &g729).await.starts_with("SIP/2.0 488"));
     until_live(&owner, "everyone gone", |l| l["present"] == 0).await;
     app.stop().await;
 }
