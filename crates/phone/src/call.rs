@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use domain::rooms::{Closed, Connection, MemberId};
+use domain::rooms::{Connection, MemberId};
 use kernel::DomainError;
 use sip::sdp::{self, Direction, LocalMedia, Negotiated, SessionDescription};
 use sip::{Message, Uri};
@@ -688,12 +688,10 @@ impl Call {
         self.hangup_when_quiet = true;
     }
 
+    /// The room connection closed without a frame saying why (the
+    /// member cannot be replaced: each call has its own id): it is over.
     fn room_closed(&mut self) {
-        let why = match self.conn.as_ref().map(Connection::closed) {
-            Some(Closed::Finished) | None => Prompt::ended,
-            Some(Closed::Replaced) | Some(Closed::TooSlow) => Prompt::ended,
-        };
-        self.leave_room(why);
+        self.leave_room(Prompt::ended);
     }
 
     /// Repeats "waiting for the moderator" now and then over the music.
