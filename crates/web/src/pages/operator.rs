@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::cookie::CookieJar;
 use domain::accounts::{Account, AccountInput};
 use domain::outbox::{MessageStatus, SmsUsage};
@@ -10,7 +10,7 @@ use kernel::{AccountId, DomainError};
 use serde::Deserialize;
 
 use super::{euro, format_time, render, MessageRow};
-use crate::context::{urlencode, Ctx, Flash};
+use crate::context::{urlencode, Ctx};
 use crate::error::PageResult;
 use crate::extract::{PageOperator, PagePath, PageQuery};
 use crate::forms::{CsrfForm, FormState};
@@ -183,11 +183,7 @@ async fn save_account(
             } else {
                 "account_created"
             };
-            Ok((
-                jar.add(Flash::cookie("success", flash)),
-                Redirect::to(&format!("/operator/accounts/{}", account.id)),
-            )
-                .into_response())
+            super::done(jar, flash, &format!("/operator/accounts/{}", account.id))
         }
         Err(e @ (DomainError::Validation(_) | DomainError::Conflict(_))) => {
             let fs = FormState::failed(form.raw, &e, ctx.lang);
@@ -296,11 +292,7 @@ pub async fn set_account_status(
     } else {
         "account_disabled"
     };
-    Ok((
-        jar.add(Flash::cookie("success", flash)),
-        Redirect::to(&format!("/operator/accounts/{id}")),
-    )
-        .into_response())
+    super::done(jar, flash, &format!("/operator/accounts/{id}"))
 }
 
 #[derive(Template)]
@@ -377,11 +369,7 @@ pub async fn send_test_email(
     form: CsrfForm<TestMailForm>,
 ) -> PageResult<Response> {
     match state.outbox.send_test_email(&form.data.to, ctx.lang).await {
-        Ok(()) => Ok((
-            jar.add(Flash::cookie("success", "test_mail_queued")),
-            Redirect::to("/operator/outbox"),
-        )
-            .into_response()),
+        Ok(()) => super::done(jar, "test_mail_queued", "/operator/outbox"),
         Err(e @ DomainError::Validation(_)) => {
             let fs = FormState::failed(form.raw, &e, ctx.lang);
             let mut r = outbox_page(&state, &ctx, "", fs).await?;

@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
@@ -18,7 +18,7 @@ use kernel::DomainError;
 use serde::Deserialize;
 
 use super::{account_users, profile, register, render};
-use crate::context::{Ctx, Flash};
+use crate::context::Ctx;
 use crate::error::{PageResult, WebError};
 use crate::extract::PagePath;
 use crate::forms::{CsrfForm, FormState};
@@ -404,11 +404,7 @@ pub async fn welcome_submit(
             match state.portal.activate(&token, terms, privacy, &f.password).await {
                 Ok(user) => {
                     state.activated(&user).await;
-                    Ok((
-                        jar.add(Flash::cookie("success", "registration_finished")),
-                        Redirect::to("/login"),
-                    )
-                        .into_response())
+                    super::done(jar, "registration_finished", "/login")
                 }
                 Err(e) => {
                     if let Some(code) = link_error_code(&e) {
@@ -526,11 +522,7 @@ pub async fn reset_submit(
         state.portal.reset_password(&token, &f.password).await.map(|_| ())
     };
     match result {
-        Ok(()) => Ok((
-            jar.add(Flash::cookie("success", "password_reset_done")),
-            Redirect::to("/login"),
-        )
-            .into_response()),
+        Ok(()) => super::done(jar, "password_reset_done", "/login"),
         Err(e) => {
             if let Some(code) = link_error_code(&e) {
                 return Ok(link_problem(&ctx, LinkFlow::Reset, code));

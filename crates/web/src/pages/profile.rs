@@ -199,11 +199,7 @@ pub async fn change_password(
             .await
     };
     match result {
-        Ok(()) => Ok((
-            jar.add(Flash::cookie("success", "password_changed")),
-            Redirect::to("/profile"),
-        )
-            .into_response()),
+        Ok(()) => super::done(jar, "password_changed", "/profile"),
         Err(e) if shown_in_form(&e) => {
             let mut fs = FormState::default();
             fs.add_error(&e, ctx.lang);
